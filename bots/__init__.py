@@ -1,0 +1,1 @@
+"""Thin transports (Telegram, Discord, console) and the command line that wires every layer."""

@@ -1,0 +1,1 @@
+"""Typer command modules, one per subcommand group; bots/cli.py wires them."""

@@ -1,0 +1,1 @@
+"""The platform-free core: API bodies, the Signal API client and emulator, the store, the service."""

@@ -1,0 +1,81 @@
+"""The one message type into the bridge core and the one reply type out of it.
+
+Bots (Telegram, Discord, console) only translate platform events to `ChatMessage` and `BotReply` back
+to platform calls. Nothing here knows a platform SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """A message as the bridge sees it, whatever platform it came from.
+
+    `message_id` is unique within (`platform`, `chat_id`). An edit carries the same `message_id` as the
+    original with `is_edit` set; `edit_version` tells successive edits apart (Telegram's `edit_date`,
+    Discord's `edited_timestamp`), so a redelivered edit is recognised as a duplicate.
+    `author_can_trade` is the adapter's verdict on the author (a channel admin, a configured role...).
+    """
+
+    platform: str
+    chat_id: str
+    message_id: str
+    author_id: str
+    author_can_trade: bool
+    text: str
+    reply_to_message_id: str | None = None
+    is_edit: bool = False
+    edit_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyAction:
+    """A button under a reply (confirm mode): `action_id` comes back through `Bridge.press`."""
+
+    action_id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class BotReply:
+    """What the bot posts: `text` threaded to `reply_to_message_id`, with an optional reaction.
+
+    `fields` is the same content as ordered (label, value) pairs, for platforms that render cards
+    (Discord embeds); `actions` are confirm buttons; `edits_reply_for` names a source message whose
+    earlier bot reply this one replaces (confirm outcome, edited call) instead of posting anew.
+    """
+
+    text: str
+    reply_to_message_id: str | None
+    reaction: str | None = None
+    title: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+    actions: tuple[ReplyAction, ...] = field(default=())
+    edits_reply_for: str | None = None
+    is_error: bool = False
+
+
+class ChatCore(Protocol):
+    """What a bot adapter may ask of the bridge core (implemented by `bridge.service.BridgeService`).
+
+    `handle` records the message durably *before* anything else (deduplicated by platform, chat and
+    message id plus edit version), then reads it, calls the API when it must, and returns the replies to
+    post. An adapter may acknowledge the platform's delivery (advance a Telegram offset, answer a
+    webhook) once `handle` has returned or raised after recording. `resume` re-processes what was
+    recorded but not finished before a crash (never re-sending what may have been sent).
+    """
+
+    async def handle(self, message: ChatMessage) -> list[BotReply]: ...
+
+    async def press(
+        self, platform: str, chat_id: str, action_id: str, presser_id: str, presser_can_trade: bool
+    ) -> list[BotReply]: ...
+
+    async def reply_posted(
+        self, platform: str, chat_id: str, answered_message_id: str, reply_message_id: str
+    ) -> None: ...
+
+    async def resume(self) -> list[tuple[ChatMessage, list[BotReply]]]: ...

@@ -1,0 +1,1 @@
+"""Text -> typed reading of a channel message (see `parser.models`)."""
