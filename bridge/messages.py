@@ -61,12 +61,16 @@ class BotReply:
 class ChatCore(Protocol):
     """What a bot adapter may ask of the bridge core (implemented by `bridge.service.BridgeService`).
 
-    `handle` records the message durably *before* anything else (deduplicated by platform, chat and
-    message id plus edit version), then reads it, calls the API when it must, and returns the replies to
-    post. An adapter may acknowledge the platform's delivery (advance a Telegram offset, answer a
-    webhook) once `handle` has returned or raised after recording. `resume` re-processes what was
-    recorded but not finished before a crash (never re-sending what may have been sent).
+    Durability: `accept` records the message durably and returns False when it was already recorded
+    (same platform, chat, message id and edit version): an adapter acknowledges the platform's delivery
+    (advances a Telegram offset, answers a webhook 200) only after `accept` returned. `handle` then reads
+    the message, calls the API when it must and returns the replies to post; it accepts first if needed,
+    and handling a message twice never sends twice (the second time it returns no replies). `resume`
+    finishes what was accepted but not handled before a crash, never re-sending what may have been sent.
+    Adapters call `handle` one message at a time per chat, in arrival order.
     """
+
+    async def accept(self, message: ChatMessage) -> bool: ...
 
     async def handle(self, message: ChatMessage) -> list[BotReply]: ...
 
