@@ -1,0 +1,749 @@
+"""The Telegram adapter: Bot API updates in, `ChatMessage` to the bridge core, `BotReply` back out.
+
+Thin on purpose: it decides who the author is (a channel's own post, a group admin, a configured user)
+and turns replies into Bot API calls; reading the text and building requests is the core's job.
+
+Durability is why it fetches updates itself instead of using PTB's `Updater` (ecosystem.md 1.8): PTB
+confirms an offset (or answers a webhook 200) before any handler has run and drops its queue on stop.
+Here every update is first recorded with `core.accept`, only then acknowledged (the offset moves past
+it, or the webhook answers 200), and only then handled, one at a time per chat in arrival order, so a
+"TP4 70k" reply never overtakes the call it amends. The Application (built with `updater(None)`) is
+kept for its bot, the HTTP plumbing and the flood-limit `AIORateLimiter`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import html
+import inspect
+import logging
+import re
+import signal
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, cast
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from pydantic import SecretStr
+from telegram import (
+    Bot,
+    CallbackQuery,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode, ReactionEmoji
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bridge.messages import BotReply, ChatCore, ChatMessage
+
+if TYPE_CHECKING:
+    from bridge.config import BridgeConfig
+
+PLATFORM = "telegram"
+
+# Named explicitly: Telegram remembers the last list it was given ("sticky", ecosystem.md 1.9).
+ALLOWED_UPDATES: tuple[str, ...] = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CHANNEL_POST,
+    Update.EDITED_CHANNEL_POST,
+    Update.CALLBACK_QUERY,
+)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MODES = ("live", "confirm", "dry-run")
+MAX_TEXT = 4096  # Telegram's limit for a message text
+
+HELP_TEXT = """\
+<b>signal-bridge</b> turns calls posted here into Signal API requests and replies with what was sent.
+
+<b>A call</b> (one message):
+<code>BTC entry 60-61k TP1 63k TP2 65k SL 58k lev 5x</code>
+
+<b>Follow-ups</b>: reply to the call's message
+<code>TP4 70k</code> · <code>SL 60.5k</code> · <code>move SL to entry</code> · <code>close 50%</code> · \
+<code>close</code>
+Editing the call's message updates the signal's prices.
+
+<b>Commands</b> (admins):
+/status – the recent signals of this chat
+/cancel – as a reply to a call: cancel its signal
+/mode live|confirm|dry-run – send at once, ask first (Send / Discard buttons), or only show what \
+would be sent
+/help – this message"""
+
+log = logging.getLogger(__name__)
+
+
+class TelegramStartError(RuntimeError):
+    """The bot could not start: token refused, Bot API unreachable, webhook misconfigured."""
+
+
+# --- secrets never reach the logs ---------------------------------------------------------------------
+
+_TOKEN_SHAPE = re.compile(r"\d{6,}:[A-Za-z0-9_-]{30,}")
+_REDACTED = "[redacted]"
+_secrets: set[str] = set()
+_factory_installed = False
+
+
+def redact(text: str) -> str:
+    """`text` with every registered secret and anything shaped like a bot token replaced."""
+    for secret in _secrets:
+        text = text.replace(secret, _REDACTED)
+    return _TOKEN_SHAPE.sub(_REDACTED, text)
+
+
+def install_log_redaction(*secrets: str) -> None:
+    """Keep bot tokens (and the given secrets) out of every log record, whichever logger writes it.
+
+    httpx logs each request URL, and a Bot API URL holds the token. A logger filter would only see
+    records of its own logger, not of children such as `telegram.ext.ExtBot`, so the redaction sits in
+    the record factory and covers every logger and handler, captured test logs included.
+    """
+    global _factory_installed
+    _secrets.update(s for s in secrets if s)
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if _factory_installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is the logging module's to report
+            return record
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and record.exc_info[1] is not None:
+            # Exception texts (a URL in an httpx error) are formatted here, redacted, and cached where
+            # every Formatter looks first.
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _factory_installed = True
+
+
+# --- what the adapter needs from the core beyond ChatCore ---------------------------------------------
+
+
+class CommandCore(ChatCore, Protocol):
+    """The extra calls behind /status and /mode (implemented by `bridge.service.BridgeService`)."""
+
+    def set_mode(self, platform: str, chat_id: str, mode: str) -> Any: ...
+
+    def mode_of(self, platform: str, chat_id: str) -> Any: ...
+
+    def recent_signals(self, platform: str, chat_id: str, limit: int = 10) -> Any: ...
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+@dataclass(frozen=True, slots=True)
+class _Command:
+    name: str
+    args: str
+
+
+# --- the adapter --------------------------------------------------------------------------------------
+
+
+class TelegramBridge:
+    """One Telegram bot serving every `platform = "telegram"` channel of the configuration.
+
+    `start()` resumes what the core accepted but never finished, posts those replies, then listens:
+    long polling by default, or a webhook endpoint when `[telegram].webhook_url` is set. `stop()` stops
+    listening, lets every chat finish the updates already accepted, and closes the bot.
+    `run_until_stopped()` does both around a wait for `request_stop()` (or the given signals).
+    """
+
+    def __init__(
+        self,
+        config: BridgeConfig,
+        core: ChatCore,
+        *,
+        token: SecretStr | None = None,
+        webhook_secret: SecretStr | None = None,
+        admin_cache_s: float = 60.0,
+        max_retries: int = 3,
+    ) -> None:
+        self._config = config
+        self._core = core
+        settings = config.telegram
+        if settings is None:
+            raise TelegramStartError("the configuration has no [telegram] section")
+        self._token = token if token is not None else config.telegram_token()
+        self._base_url = str(settings.base_url)
+        self._poll_timeout = int(settings.poll_timeout_s)
+        self._webhook_url: str = settings.webhook_url or ""
+        self._webhook_listen = str(settings.webhook_listen)
+        if webhook_secret is None and self._webhook_url:
+            webhook_secret = _config_webhook_secret(config)
+        self._webhook_secret = webhook_secret
+        if self._webhook_url and not (webhook_secret and webhook_secret.get_secret_value()):
+            raise TelegramStartError("webhook mode needs a secret token (telegram.webhook_secret_env)")
+        self._admin_cache_s = admin_cache_s
+        self._max_retries = max_retries
+        install_log_redaction(self._token.get_secret_value(), _plain(webhook_secret))
+
+        self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self._username = ""
+        self._offset: int | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._web: web.AppRunner | None = None
+        self._queues: dict[str, asyncio.Queue[Callable[[], Awaitable[None]]]] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._admins: dict[tuple[str, str], tuple[bool, float]] = {}
+        self._reply_ids: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._ignored_chats: set[str] = set()
+        self._stop_requested = asyncio.Event()
+        self._fatal: BaseException | None = None
+        self._started = False
+
+    # --- lifecycle ----------------------------------------------------------------------------------
+
+    @property
+    def bot(self) -> Bot:
+        if self._app is None:
+            raise RuntimeError("TelegramBridge is not started")
+        return cast(Bot, self._app.bot)
+
+    @property
+    def webhook_mode(self) -> bool:
+        return bool(self._webhook_url)
+
+    async def start(self) -> None:
+        """Connect (getMe), finish interrupted work, then start polling or the webhook endpoint.
+
+        Raises `TelegramStartError` (its text free of the token) when the Bot API refuses or cannot be
+        reached; `stop()` is still safe to call afterwards.
+        """
+        self._app = (
+            ApplicationBuilder()
+            .token(self._token.get_secret_value())
+            .base_url(self._base_url)
+            .updater(None)
+            .rate_limiter(AIORateLimiter(max_retries=self._max_retries))
+            .build()
+        )
+        self._started = True
+        try:
+            await self._app.initialize()
+        except InvalidToken:
+            # PTB's own message quotes the token; this one does not.
+            raise TelegramStartError("the Bot API rejected the bot token (see telegram.token_env)") from None
+        except TelegramError as exc:
+            raise TelegramStartError(f"cannot reach the Telegram Bot API: {redact(str(exc))}") from None
+        self._username = (self.bot.username or "").lower()
+        log.info("telegram: connected as @%s", self._username)
+        with contextlib.suppress(TelegramError):  # the command menu is a nicety, not a requirement
+            await self.bot.set_my_commands(
+                [
+                    ("status", "recent signals of this chat"),
+                    ("cancel", "reply to a call: cancel its signal"),
+                    ("mode", "live | confirm | dry-run"),
+                    ("help", "what the bot understands"),
+                ]
+            )
+        await self._resume()
+        if self.webhook_mode:
+            await self._start_webhook()
+        else:
+            # Polling and a webhook exclude each other; keep whatever Telegram holds (never drop it).
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
+
+    async def stop(self) -> None:
+        """Stop listening, drain the per-chat work already accepted, close the bot. Idempotent."""
+        self._stop_requested.set()
+        if not self._started:
+            return
+        self._started = False
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        if self._web is not None:
+            await self._web.cleanup()
+            self._web = None
+        await self._drain()
+        if not self.webhook_mode and self._offset is not None and self._fatal is None:
+            # Tell Telegram about the last offset now rather than by redelivery on the next start.
+            with contextlib.suppress(TelegramError):
+                await self.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+        if self._app is not None:
+            await self._app.shutdown()
+            await self._app.bot.shutdown()  # when initialize() failed half-way, the app did not own it
+        log.info("telegram: stopped")
+
+    def request_stop(self) -> None:
+        """Ask `run_until_stopped` to stop (safe from a signal handler)."""
+        self._stop_requested.set()
+
+    async def run_until_stopped(
+        self, stop_signals: Sequence[signal.Signals] = (signal.SIGINT, signal.SIGTERM)
+    ) -> None:
+        """Start, serve until `request_stop()`/`stop()` or one of `stop_signals`, then stop cleanly.
+
+        Pass `stop_signals=()` when the caller handles signals itself (several bots in one process).
+        Raises what made polling give up for good (a revoked token), after stopping.
+        """
+        loop = asyncio.get_running_loop()
+        installed: list[signal.Signals] = []
+        for sig in stop_signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.request_stop)
+                installed.append(sig)
+        try:
+            await self.start()
+            await self._stop_requested.wait()
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+            await self.stop()
+        if self._fatal is not None:
+            raise self._fatal
+
+    async def _drain(self) -> None:
+        for queue in list(self._queues.values()):
+            await queue.join()
+        for worker in self._workers.values():
+            worker.cancel()
+        for worker in self._workers.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        self._queues.clear()
+        self._workers.clear()
+
+    async def _resume(self) -> None:
+        for message, replies in await self._core.resume():
+            for reply in replies:
+                await self._post(message.chat_id, reply)
+
+    # --- receiving ----------------------------------------------------------------------------------
+
+    async def _poll(self) -> None:
+        """Long polling: record each update (accept), then move the offset past it, then queue it."""
+        failures = 0
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=self._offset, timeout=self._poll_timeout, allowed_updates=list(ALLOWED_UPDATES)
+                )
+                for update in updates:
+                    await self._ingest(update)
+                    self._offset = update.update_id + 1  # acknowledged with the next getUpdates
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+            except TimedOut:
+                continue
+            except (InvalidToken, Forbidden) as exc:
+                log.error("telegram: the Bot API refused the token; polling stops: %s", exc)
+                self._fatal = exc
+                self._stop_requested.set()
+                return
+            except Exception as exc:  # network, a 409 Conflict, the store: wait and fetch again
+                failures += 1
+                delay = min(30.0, 0.25 * 2 ** min(failures, 7))
+                level = logging.WARNING if isinstance(exc, NetworkError | Conflict) else logging.ERROR
+                log.log(
+                    level,
+                    "telegram: polling failed (%s); retrying in %.1fs",
+                    exc,
+                    delay,
+                    exc_info=level >= logging.ERROR,
+                )
+                await asyncio.sleep(delay)
+
+    async def _start_webhook(self) -> None:
+        host, _, port = self._webhook_listen.rpartition(":")
+        host = host.strip("[]")
+        path = urlsplit(self._webhook_url).path or "/"
+        app = web.Application()
+        app.router.add_post(path, self._on_webhook)
+        app.router.add_get("/healthz", self._on_health)
+        # No access log: the webhook path is public anyway, but nothing is gained by logging each hit.
+        self._web = web.AppRunner(app, access_log=None)
+        await self._web.setup()
+        await web.TCPSite(self._web, host or "127.0.0.1", int(port)).start()
+        await self.bot.set_webhook(
+            url=self._webhook_url,
+            secret_token=_plain(self._webhook_secret),
+            allowed_updates=list(ALLOWED_UPDATES),
+            drop_pending_updates=False,
+        )
+        log.info("telegram: webhook listening on %s%s", self._webhook_listen, path)
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), _plain(self._webhook_secret).encode()):
+            return web.Response(status=403)
+        try:
+            update = Update.de_json(await request.json(), self.bot)
+        except Exception:
+            return web.Response(status=400)
+        try:
+            await self._ingest(update)
+        except Exception:
+            # Not recorded, so not acknowledged: Telegram delivers it again.
+            log.exception("telegram: webhook update %s not recorded", update.update_id)
+            return web.Response(status=500)
+        return web.Response(status=200)
+
+    async def _on_health(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def _ingest(self, update: Update) -> None:
+        """Turn one update into queued work; a message is recorded (`core.accept`) before returning."""
+        if update.callback_query is not None:
+            await self._ingest_press(update.callback_query)
+            return
+        message = update.effective_message
+        if message is None or update.effective_chat is None:
+            return
+        chat_id = str(message.chat.id)
+        channel = self._channel(chat_id)
+        if channel is None:
+            return
+        if message.is_automatic_forward:
+            return  # a linked channel's post copied into its discussion group, not a new call
+        text = message.text or message.caption
+        if not text:
+            return
+        is_edit = update.edited_message is not None or update.edited_channel_post is not None
+        command = self._command(message)
+        if command is False:
+            return  # a command addressed to another bot
+        author_id, can_trade = await self._author(message, channel)
+
+        if isinstance(command, _Command) and command.name != "cancel":
+            if not is_edit:
+                self._enqueue(chat_id, lambda: self._run_command(message, command, can_trade))
+            return
+        reply_to = self._reply_to(message)
+        if isinstance(command, _Command):  # /cancel as a reply: the core reads it as "cancel"
+            if is_edit:
+                return
+            if reply_to is None:
+                self._enqueue(
+                    chat_id,
+                    lambda: self._post_text(
+                        chat_id, message.message_id, "Reply <code>/cancel</code> to the call's message."
+                    ),
+                )
+                return
+            text = "cancel"
+        chat_message = ChatMessage(
+            platform=PLATFORM,
+            chat_id=chat_id,
+            message_id=str(message.message_id),
+            author_id=author_id,
+            author_can_trade=can_trade,
+            text=text,
+            reply_to_message_id=reply_to,
+            is_edit=is_edit,
+            edit_version=str(int(message.edit_date.timestamp())) if is_edit and message.edit_date else None,
+        )
+        if not await self._core.accept(chat_message):
+            log.debug("telegram: %s/%s already recorded", chat_id, message.message_id)
+            return
+        self._enqueue(chat_id, lambda: self._handle(chat_message))
+
+    async def _ingest_press(self, query: CallbackQuery) -> None:
+        message = query.message
+        if message is None or query.data is None:
+            await self.bot.answer_callback_query(query.id)
+            return
+        chat_id = str(message.chat.id)
+        channel = self._channel(chat_id)
+        if channel is None:
+            await self.bot.answer_callback_query(query.id)
+            return
+        presser = str(query.from_user.id)
+        posters = channel.posters
+        can_trade = posters.allows(presser, False) or (
+            bool(posters.admins) and await self._is_admin(message.chat, query.from_user.id)
+        )
+        if not can_trade:
+            await self.bot.answer_callback_query(
+                query.id, "Only admins can confirm or discard.", show_alert=True
+            )
+            return
+        # Answered now: Telegram shows a spinner until then and expires the query after a few seconds.
+        await self.bot.answer_callback_query(query.id)
+        action_id, bot_message_id = query.data, message.message_id
+        self._enqueue(chat_id, lambda: self._press(chat_id, action_id, presser, bot_message_id))
+
+    # --- who may trade ------------------------------------------------------------------------------
+
+    def _channel(self, chat_id: str) -> Any:
+        channel = self._config.channel_for(PLATFORM, chat_id)
+        if channel is None and chat_id not in self._ignored_chats:
+            self._ignored_chats.add(chat_id)
+            log.info("telegram: ignoring chat %s (not in the configuration)", chat_id)
+        return channel
+
+    async def _author(self, message: Message, channel: Any) -> tuple[str, bool]:
+        """The author's id and whether the channel's `posters` let them trade."""
+        chat = message.chat
+        posters = channel.posters
+        if chat.type == ChatType.CHANNEL:
+            # Only a channel's admins can post in it; a channel post is the channel speaking.
+            return str(chat.id), posters.allows(str(chat.id), True)
+        sender_chat = message.sender_chat
+        if sender_chat is not None:
+            if sender_chat.id == chat.id:  # an anonymous group admin
+                return str(chat.id), posters.allows(str(chat.id), True)
+            return str(sender_chat.id), posters.allows(str(sender_chat.id), False)  # posting as a channel
+        author = message.from_user
+        if author is None:
+            return "", False
+        user_id = str(author.id)
+        if posters.allows(user_id, False):  # a listed user id: no need to ask Telegram
+            return user_id, True
+        return user_id, bool(posters.admins) and await self._is_admin(chat, author.id)
+
+    async def _is_admin(self, chat: Chat, user_id: int) -> bool:
+        if chat.type == ChatType.PRIVATE:
+            return False
+        key = (str(chat.id), str(user_id))
+        cached = self._admins.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        try:
+            member = await self.bot.get_chat_member(chat.id, user_id)
+            is_admin = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+        except BadRequest as exc:  # e.g. the user left: not an admin
+            log.info("telegram: getChatMember %s in %s: %s", user_id, chat.id, exc)
+            is_admin = False
+        self._admins[key] = (is_admin, now + self._admin_cache_s)
+        return is_admin
+
+    def _command(self, message: Message) -> _Command | bool | None:
+        """The leading /command of a message; False when it is addressed to another bot."""
+        entities = message.entities or ()
+        text = message.text or ""
+        if not entities or entities[0].type != "bot_command" or entities[0].offset != 0:
+            return None
+        word = text[: entities[0].length]
+        name, _, target = word[1:].partition("@")
+        if target and target.lower() != self._username:
+            return False
+        return _Command(name.lower(), text[entities[0].length :].strip())
+
+    @staticmethod
+    def _reply_to(message: Message) -> str | None:
+        """The replied-to message in the same chat; external replies and topic roots are not follow-ups."""
+        replied = message.reply_to_message
+        if replied is None or replied.forum_topic_created is not None:
+            return None
+        return str(replied.message_id)
+
+    # --- handling (per chat, in order) --------------------------------------------------------------
+
+    def _enqueue(self, chat_id: str, work: Callable[[], Awaitable[None]]) -> None:
+        queue = self._queues.get(chat_id)
+        if queue is None:
+            queue = self._queues[chat_id] = asyncio.Queue()
+            self._workers[chat_id] = asyncio.create_task(self._work(queue), name=f"telegram-chat-{chat_id}")
+        queue.put_nowait(work)
+
+    @staticmethod
+    async def _work(queue: asyncio.Queue[Callable[[], Awaitable[None]]]) -> None:
+        while True:
+            work = await queue.get()
+            try:
+                await work()
+            except Exception:
+                # Accepted messages stay recorded in the core; one failure must not stall the chat.
+                log.exception("telegram: handling failed")
+            finally:
+                queue.task_done()
+
+    async def _handle(self, message: ChatMessage) -> None:
+        for reply in await self._core.handle(message):
+            await self._post(message.chat_id, reply)
+
+    async def _press(self, chat_id: str, action_id: str, presser: str, bot_message_id: int) -> None:
+        for reply in await self._core.press(PLATFORM, chat_id, action_id, presser, True):
+            await self._post(
+                chat_id, reply, edit_message_id=bot_message_id if reply.edits_reply_for else None
+            )
+
+    async def _run_command(self, message: Message, command: _Command, can_trade: bool) -> None:
+        chat_id = str(message.chat.id)
+        if command.name in ("help", "start"):
+            await self._post_text(chat_id, message.message_id, HELP_TEXT)
+            return
+        if command.name not in ("status", "mode"):
+            return  # not ours (other bots in the group have commands too)
+        if not can_trade:
+            await self._post_text(chat_id, message.message_id, f"Only admins can use /{command.name}.")
+            return
+        core = self._core
+        if command.name == "mode":
+            wanted = command.args.lower()
+            if not wanted:
+                mode = await _maybe_await(core.mode_of(PLATFORM, chat_id))  # type: ignore[attr-defined]
+                text = f"Mode: <b>{html.escape(str(mode))}</b>. Change it with /mode live|confirm|dry-run."
+            elif wanted not in MODES:
+                text = (
+                    f"Unknown mode {html.escape(wanted)!r}: use /mode live, /mode confirm or /mode dry-run."
+                )
+            else:
+                await _maybe_await(core.set_mode(PLATFORM, chat_id, wanted))  # type: ignore[attr-defined]
+                text = f"Mode is now <b>{wanted}</b>."
+            await self._post_text(chat_id, message.message_id, text)
+            return
+        signals = await _maybe_await(core.recent_signals(PLATFORM, chat_id, limit=10))  # type: ignore[attr-defined]
+        await self._post_text(chat_id, message.message_id, _render_status(signals))
+
+    # --- posting ------------------------------------------------------------------------------------
+
+    async def _post_text(self, chat_id: str, reply_to: int, text_html: str) -> None:
+        await self.bot.send_message(
+            chat_id,
+            _clip(redact(text_html)),
+            parse_mode=ParseMode.HTML,
+            reply_parameters=ReplyParameters(message_id=reply_to, allow_sending_without_reply=True),
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+
+    async def _post(self, chat_id: str, reply: BotReply, *, edit_message_id: int | None = None) -> None:
+        """Post a reply threaded to its message, or edit the earlier reply it replaces."""
+        text = _render(reply)
+        markup = _keyboard(reply)
+        if reply.edits_reply_for is not None:
+            target = edit_message_id or self._reply_ids.get((chat_id, reply.edits_reply_for))
+            if target is not None:
+                try:
+                    await self.bot.edit_message_text(
+                        text,
+                        chat_id=chat_id,
+                        message_id=target,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    )
+                    return
+                except BadRequest as exc:
+                    if "not modified" in str(exc).lower():
+                        return
+                    log.info(
+                        "telegram: could not edit reply %s in %s (%s); posting anew", target, chat_id, exc
+                    )
+        answered = reply.reply_to_message_id or reply.edits_reply_for
+        sent = await self.bot.send_message(
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_parameters=(
+                ReplyParameters(message_id=int(answered), allow_sending_without_reply=True)
+                if answered
+                else None
+            ),
+            reply_markup=markup,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+        if answered:
+            self._remember_reply(chat_id, answered, sent.message_id)
+            await self._core.reply_posted(PLATFORM, chat_id, answered, str(sent.message_id))
+        if reply.reaction and reply.reply_to_message_id:
+            await self._react(chat_id, int(reply.reply_to_message_id), reply.reaction)
+
+    async def _react(self, chat_id: str, message_id: int, reaction: str) -> None:
+        emoji = _REACTIONS.get(reaction, reaction)
+        if emoji not in _ALLOWED_REACTIONS:
+            return
+        try:
+            await self.bot.set_message_reaction(chat_id, message_id, emoji)
+        except BadRequest as exc:  # reactions disabled in the chat: the reply says it all anyway
+            log.debug("telegram: no reaction in %s: %s", chat_id, exc)
+
+    def _remember_reply(self, chat_id: str, answered: str, reply_id: int) -> None:
+        self._reply_ids[(chat_id, answered)] = reply_id
+        self._reply_ids.move_to_end((chat_id, answered))
+        while len(self._reply_ids) > 10_000:
+            self._reply_ids.popitem(last=False)
+
+
+# --- rendering ----------------------------------------------------------------------------------------
+
+_ALLOWED_REACTIONS = frozenset(str(e) for e in ReactionEmoji)
+# Telegram takes reactions from a fixed list; the nearest allowed emoji for the usual status marks.
+_REACTIONS = {"✅": "👍", "✔️": "👍", "❌": "👎", "⚠️": "🤔", "⏳": "👀", "❓": "🤔"}
+
+
+def _render(reply: BotReply) -> str:
+    """HTML for a reply: an optional bold title, then the text, everything escaped."""
+    body = html.escape(redact(reply.text))
+    if reply.title and not reply.text.startswith(reply.title):
+        body = f"<b>{html.escape(redact(reply.title))}</b>\n{body}"
+    return _clip(body)
+
+
+def _keyboard(reply: BotReply) -> InlineKeyboardMarkup | None:
+    if not reply.actions:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(action.label, callback_data=action.action_id) for action in reply.actions]]
+    )
+
+
+def _render_status(signals: Iterable[Any]) -> str:
+    lines = [html.escape(redact(str(s))) for s in signals]
+    if not lines:
+        return "No signals from this chat yet."
+    return "<b>Recent signals</b>\n" + "\n".join(lines)
+
+
+def _clip(text_html: str) -> str:
+    if len(text_html) <= MAX_TEXT:
+        return text_html
+    # Cut at a line break so no HTML tag or entity is split (the renderers only tag whole lines).
+    cut = text_html.rfind("\n", 0, MAX_TEXT - 2)
+    return text_html[: cut if cut > 0 else MAX_TEXT - 2] + "\n…"
+
+
+def _plain(secret: SecretStr | None) -> str:
+    return secret.get_secret_value() if secret is not None else ""
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
+def _config_webhook_secret(config: Any) -> SecretStr | None:
+    getter = getattr(config, "telegram_webhook_secret", None)
+    return getter() if callable(getter) else None

@@ -1,0 +1,399 @@
+"""The Telegram adapter with the real python-telegram-bot against a fake Bot API on loopback.
+
+Two kinds of tests, named so:
+- `test_adapter_only_*`: the adapter's own duties (who is an admin, what is a follow-up, acknowledging
+  only what is recorded, ordering per chat, draining on stop) against `ScriptedCore`, a small ChatCore
+  double that records what it is given. No Signal API is involved.
+- everything else: end to end with the real `BridgeService`, a real SQLite store file and the Signal
+  API emulator over HTTP; each checks what the emulator holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot
+
+from bots.telegram import TelegramBridge, TelegramStartError
+from bridge.config import BridgeConfig, parse_config
+from bridge.messages import BotReply, ChatMessage, ReplyAction
+from tests.telegram_fake import (
+    FakeTelegram,
+    callback_query,
+    channel_message,
+    channel_post,
+    chat,
+    group_message,
+    message_update,
+)
+
+CHANNEL = -1001234567890  # a configured channel
+GROUP = -1009876543210  # a configured supergroup
+ELSEWHERE = -1005555555555  # a chat nobody configured
+ADMIN, MEMBER, LISTED = 42, 77, 99
+
+
+def telegram_config(
+    fake: FakeTelegram,
+    *,
+    store_url: str = "sqlite:///:memory:",
+    api_url: str = "http://127.0.0.1:9",
+    mode: str = "live",
+    webhook: tuple[str, str] | None = None,
+    env: dict[str, str] | None = None,
+) -> BridgeConfig:
+    """A channel (admins post) and a supergroup (admins, plus user LISTED) on the fake Bot API."""
+    webhook_lines = ""
+    if webhook is not None:
+        webhook_lines = f'webhook_url = "{webhook[0]}"\nwebhook_listen = "{webhook[1]}"\n'
+    text = f"""
+[store]
+url = "{store_url}"
+
+[api]
+base_url = "{api_url}"
+timeout_s = 5
+
+[telegram]
+base_url = "{fake.base_url}"
+poll_timeout_s = 1
+{webhook_lines}
+[[channels]]
+name = "alpha"
+platform = "telegram"
+chat_id = "{CHANNEL}"
+api_key_env = "ALPHA_KEY"
+api_secret_env = "ALPHA_SECRET"
+mode = "{mode}"
+
+[[channels]]
+name = "beta"
+platform = "telegram"
+chat_id = "{GROUP}"
+api_key_env = "BETA_KEY"
+api_secret_env = "BETA_SECRET"
+mode = "{mode}"
+[channels.posters]
+admins = true
+user_ids = ["{LISTED}"]
+"""
+    environment = {
+        "ALPHA_KEY": "alpha-key-7Qe2",
+        "ALPHA_SECRET": "alpha-secret-Zr81pXk",
+        "BETA_KEY": "beta-key-4Hn9",
+        "BETA_SECRET": "beta-secret-Lm30vQw",
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_WEBHOOK_SECRET": "webhook-secret-Q7x",
+    }
+    environment.update(env or {})
+    return parse_config(text, env=environment)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        yield server
+
+
+# --- adapter only: a ChatCore double ------------------------------------------------------------------
+
+
+class ScriptedCore:
+    """A ChatCore double for adapter-only tests: records calls, answers each message with one reply."""
+
+    def __init__(self) -> None:
+        self.recorded: dict[tuple[str, str, str | None], ChatMessage] = {}
+        self.handled: list[ChatMessage] = []
+        self.pressed: list[tuple[str, str, bool]] = []
+        self.posted: list[tuple[str, str, str]] = []
+        self.modes: dict[str, str] = {}
+        self.accept_gate: asyncio.Event | None = None
+        self.accept_failures = 0
+        self.handle_gate: asyncio.Event | None = None
+        self.actions: tuple[ReplyAction, ...] = ()
+
+    async def accept(self, message: ChatMessage) -> bool:
+        if self.accept_gate is not None:
+            await self.accept_gate.wait()
+        if self.accept_failures:
+            self.accept_failures -= 1
+            raise RuntimeError("store unavailable")
+        key = (message.chat_id, message.message_id, message.edit_version)
+        if key in self.recorded:
+            return False
+        self.recorded[key] = message
+        return True
+
+    async def handle(self, message: ChatMessage) -> list[BotReply]:
+        if self.handle_gate is not None and not self.handled:
+            await self.handle_gate.wait()
+        self.handled.append(message)
+        return [
+            BotReply(
+                text=f"read: {message.text}", reply_to_message_id=message.message_id, actions=self.actions
+            )
+        ]
+
+    async def press(
+        self, platform: str, chat_id: str, action_id: str, presser_id: str, presser_can_trade: bool
+    ) -> list[BotReply]:
+        self.pressed.append((action_id, presser_id, presser_can_trade))
+        return [BotReply(text="Sent.", reply_to_message_id="10", edits_reply_for="10")]
+
+    async def reply_posted(
+        self, platform: str, chat_id: str, answered_message_id: str, reply_message_id: str
+    ) -> None:
+        self.posted.append((chat_id, answered_message_id, reply_message_id))
+
+    async def resume(self) -> list[tuple[ChatMessage, list[BotReply]]]:
+        return []
+
+    def set_mode(self, platform: str, chat_id: str, mode: str) -> None:
+        self.modes[chat_id] = mode
+
+    def mode_of(self, platform: str, chat_id: str) -> str:
+        return self.modes.get(chat_id, "live")
+
+    def recent_signals(self, platform: str, chat_id: str, limit: int = 10) -> list[str]:
+        return []
+
+
+@pytest.fixture
+async def scripted(fake: FakeTelegram) -> AsyncIterator[tuple[TelegramBridge, ScriptedCore]]:
+    core = ScriptedCore()
+    bridge = TelegramBridge(telegram_config(fake), core)
+    await bridge.start()
+    try:
+        yield bridge, core
+    finally:
+        await bridge.stop()
+
+
+async def test_fake_bot_api_confirms_updates_below_the_offset_only() -> None:
+    async with FakeTelegram() as fake, Bot(fake.token, base_url=fake.base_url) as bot:
+        first = fake.push(channel_post(CHANNEL, 1, "one"))
+        second = fake.push(channel_post(CHANNEL, 2, "two"))
+        assert [u.update_id for u in await bot.get_updates(timeout=0)] == [first, second]
+        assert [u.update_id for u in await bot.get_updates(offset=second, timeout=0)] == [second]
+        assert await bot.get_updates(offset=second + 1, timeout=0) == ()
+        fake.rewind()
+        assert len(await bot.get_updates(timeout=0)) == 2
+
+
+async def test_fake_bot_api_rejects_a_wrong_token_and_unknown_methods() -> None:
+    from telegram.error import BadRequest, InvalidToken
+
+    async with FakeTelegram() as fake:
+        with pytest.raises(InvalidToken):
+            await Bot("123456789:wrong-token-wrong-token-wrong-xx", base_url=fake.base_url).get_me()
+        async with Bot(fake.token, base_url=fake.base_url) as good:
+            with pytest.raises(BadRequest):
+                await good.do_api_request("noSuchMethod")
+
+
+async def test_adapter_only_channel_post_is_recorded_then_answered_in_its_thread(
+    fake: FakeTelegram, scripted: tuple[TelegramBridge, ScriptedCore]
+) -> None:
+    bridge, core = scripted
+    fake.push(channel_post(CHANNEL, 10, "BTC entry 60-61k TP1 63k SL 58k <b>"))
+    sent = await fake.next_call("sendMessage")
+    await bridge.stop()
+    assert sent.json("reply_parameters")["message_id"] == 10
+    assert sent.get("parse_mode") == "HTML"
+    assert sent.get("text") == "read: BTC entry 60-61k TP1 63k SL 58k &lt;b&gt;"
+    (message,) = core.handled
+    assert (message.chat_id, message.message_id, message.author_can_trade) == (str(CHANNEL), "10", True)
+    assert core.posted == [(str(CHANNEL), "10", str(sent.result["message_id"]))]
+
+
+async def test_adapter_only_group_author_is_checked_with_get_chat_member_and_cached(
+    fake: FakeTelegram, scripted: tuple[TelegramBridge, ScriptedCore]
+) -> None:
+    bridge, core = scripted
+    fake.set_member(GROUP, ADMIN, "administrator")
+    fake.push(message_update(group_message(GROUP, 1, "BTC entry 60k", user_id=ADMIN)))
+    fake.push(message_update(group_message(GROUP, 2, "ETH entry 3k", user_id=ADMIN)))
+    fake.push(message_update(group_message(GROUP, 3, "SOL entry 150", user_id=MEMBER)))
+    fake.push(message_update(group_message(GROUP, 4, "XRP entry 1", user_id=LISTED)))
+    for _ in range(4):
+        await fake.next_call("sendMessage")
+    await bridge.stop()
+    verdicts = {m.author_id: m.author_can_trade for m in core.handled}
+    assert verdicts == {str(ADMIN): True, str(MEMBER): False, str(LISTED): True}
+    asked = [(c.params["chat_id"], c.params["user_id"]) for c in fake.calls_of("getChatMember")]
+    assert asked == [(str(GROUP), str(ADMIN)), (str(GROUP), str(MEMBER))]  # cached; listed ids not asked
+
+
+async def test_adapter_only_anonymous_group_admin_may_trade(
+    fake: FakeTelegram, scripted: tuple[TelegramBridge, ScriptedCore]
+) -> None:
+    bridge, core = scripted
+    group = chat(GROUP, "supergroup", "Signals chat")
+    fake.push(message_update(group_message(GROUP, 5, "BTC entry 60k", sender_chat=group)))
+    await fake.next_call("sendMessage")
+    await bridge.stop()
+    assert [(m.author_id, m.author_can_trade) for m in core.handled] == [(str(GROUP), True)]
+
+
+async def test_adapter_only_only_same_chat_replies_are_follow_ups(
+    fake: FakeTelegram, scripted: tuple[TelegramBridge, ScriptedCore]
+) -> None:
+    bridge, core = scripted
+    fake.set_member(GROUP, ADMIN, "administrator")
+    original = group_message(GROUP, 7, "BTC entry 60-61k TP1 63k SL 58k", user_id=ADMIN)
+    fake.push(message_update(group_message(GROUP, 8, "TP4 70k", user_id=ADMIN, reply_to=original)))
+    quoted = {
+        "origin": {"type": "channel", "date": 1, "chat": chat(CHANNEL, "channel"), "message_id": 7},
+        "chat": chat(CHANNEL, "channel"),
+        "message_id": 7,
+    }
+    fake.push(message_update(group_message(GROUP, 9, "TP4 70k", user_id=ADMIN, external_reply=quoted)))
+    fake.push(
+        message_update(
+            group_message(
+                GROUP, 10, "BTC entry 1", is_automatic_forward=True, sender_chat=chat(CHANNEL, "channel")
+            )
+        )
+    )
+    fake.push(message_update(group_message(GROUP, 11, "after", user_id=ADMIN)))
+    for _ in range(3):
+        await fake.next_call("sendMessage")
+    await bridge.stop()
+    assert [(m.message_id, m.reply_to_message_id) for m in core.handled] == [
+        ("8", "7"),
+        ("9", None),
+        ("11", None),
+    ]
+
+
+async def test_adapter_only_unknown_chat_is_ignored_and_logged_once(
+    fake: FakeTelegram, scripted: tuple[TelegramBridge, ScriptedCore], caplog: pytest.LogCaptureFixture
+) -> None:
+    _, core = scripted
+    caplog.set_level("INFO", logger="bots.telegram")
+    fake.push(channel_post(ELSEWHERE, 1, "BTC entry 60k"))
+    fake.push(message_update(group_message(ELSEWHERE, 2, "/status", user_id=ADMIN)))
+    fake.push(channel_post(CHANNEL, 3, "marker"))
+    await fake.next_call("sendMessage")
+    assert [m.message_id for m in core.handled] == ["3"]
+    assert not fake.calls_of("getChatMember")
+    assert caplog.text.count(f"ignoring chat {ELSEWHERE}") == 1
+
+
+async def test_adapter_only_cancel_command_replying_to_a_call_becomes_cancel(
+    fake: FakeTelegram, scripted: tuple[TelegramBridge, ScriptedCore]
+) -> None:
+    _, core = scripted
+    call = channel_message(CHANNEL, 20, "BTC entry 60k")
+    fake.push(channel_post(CHANNEL, 21, "/cancel", reply_to=call))
+    fake.push(channel_post(CHANNEL, 22, "/cancel@someone_elses_bot", reply_to=call))
+    fake.push(channel_post(CHANNEL, 23, "/cancel"))
+    sent = await fake.next_call("sendMessage")
+    lonely = await fake.next_call("sendMessage")
+    assert [(m.message_id, m.text, m.reply_to_message_id) for m in core.handled] == [("21", "cancel", "20")]
+    assert sent.json("reply_parameters")["message_id"] == 21
+    assert "Reply <code>/cancel</code>" in (lonely.get("text") or "")
+
+
+async def test_adapter_only_help_and_mode_commands(
+    fake: FakeTelegram, scripted: tuple[TelegramBridge, ScriptedCore]
+) -> None:
+    _, core = scripted
+    fake.set_member(GROUP, ADMIN, "creator")
+    fake.push(message_update(group_message(GROUP, 30, "/help@signal_bridge_bot", user_id=MEMBER)))
+    fake.push(message_update(group_message(GROUP, 31, "/mode confirm", user_id=MEMBER)))
+    fake.push(message_update(group_message(GROUP, 32, "/mode confirm", user_id=ADMIN)))
+    fake.push(message_update(group_message(GROUP, 33, "/mode sideways", user_id=ADMIN)))
+    help_text, refused, changed, unknown = [
+        (await fake.next_call("sendMessage")).get("text") or "" for _ in range(4)
+    ]
+    assert "TP4 70k" in help_text and "/mode" in help_text
+    assert refused == "Only admins can use /mode."
+    assert changed == "Mode is now <b>confirm</b>."
+    assert "Unknown mode" in unknown
+    assert core.modes == {str(GROUP): "confirm"}
+    assert core.handled == []  # commands are not calls
+
+
+async def test_adapter_only_press_by_a_non_admin_is_refused_and_an_admin_press_edits_the_reply(
+    fake: FakeTelegram, scripted: tuple[TelegramBridge, ScriptedCore]
+) -> None:
+    _, core = scripted
+    core.actions = (ReplyAction("send:1", "Send"), ReplyAction("discard:1", "Discard"))
+    fake.set_member(GROUP, ADMIN, "administrator")
+    fake.push(message_update(group_message(GROUP, 10, "BTC entry 60k", user_id=ADMIN)))
+    reply = await fake.next_call("sendMessage")
+    buttons = reply.json("reply_markup")["inline_keyboard"][0]
+    assert [(b["text"], b["callback_data"]) for b in buttons] == [
+        ("Send", "send:1"),
+        ("Discard", "discard:1"),
+    ]
+    bot_message = reply.result["message_id"]
+
+    fake.push(callback_query(GROUP, bot_message, "send:1", user_id=MEMBER, query_id="q-member"))
+    refused = await fake.next_call("answerCallbackQuery")
+    assert refused.params == {
+        "callback_query_id": "q-member",
+        "text": "Only admins can confirm or discard.",
+        "show_alert": "true",
+    }
+    fake.push(callback_query(GROUP, bot_message, "send:1", user_id=ADMIN, query_id="q-admin"))
+    answered = await fake.next_call("answerCallbackQuery")
+    edit = await fake.next_call("editMessageText")
+    assert answered.params == {"callback_query_id": "q-admin"}
+    assert core.pressed == [("send:1", str(ADMIN), True)]
+    assert (edit.get("message_id"), edit.get("text")) == (str(bot_message), "Sent.")
+    assert "reply_markup" not in fake.message(GROUP, bot_message)  # the buttons are gone
+
+
+async def test_adapter_only_an_update_not_recorded_is_not_acknowledged(fake: FakeTelegram) -> None:
+    core = ScriptedCore()
+    core.accept_failures = 1  # the store refuses once: the update must come back, not be lost
+    bridge = TelegramBridge(telegram_config(fake), core)
+    await bridge.start()
+    update_id = fake.push(channel_post(CHANNEL, 10, "BTC entry 60k"))
+    await fake.next_call("sendMessage", timeout=10)
+    await bridge.stop()
+    deliveries = [
+        c for c in fake.calls_of("getUpdates") if any(u["update_id"] == update_id for u in c.result or [])
+    ]
+    assert len(deliveries) == 2  # delivered again: the failed attempt did not move the offset
+    assert all(int(c.params.get("offset", 0)) <= update_id for c in deliveries)
+    assert [m.message_id for m in core.handled] == ["10"]
+    assert fake.pending == []  # acknowledged once recorded (at the latest by stop's last getUpdates)
+
+
+async def test_adapter_only_a_chat_is_handled_in_order_and_stop_drains_it(fake: FakeTelegram) -> None:
+    core = ScriptedCore()
+    core.handle_gate = asyncio.Event()  # the first message's handling is slow
+    bridge = TelegramBridge(telegram_config(fake), core)
+    await bridge.start()
+    fake.push(channel_post(CHANNEL, 10, "BTC entry 60k"))
+    fake.push(channel_post(CHANNEL, 11, "TP4 70k", reply_to=channel_message(CHANNEL, 10, "BTC entry 60k")))
+    fake.push(channel_post(-1, 1, "x"))  # unknown chat, nothing to wait for
+    while len(core.recorded) < 2:
+        await asyncio.sleep(0.01)
+    assert core.handled == []  # both recorded, neither handled: the first holds the chat
+    stopping = asyncio.create_task(bridge.stop())
+    await asyncio.sleep(0.05)
+    assert not stopping.done()  # stop waits for accepted work
+    core.handle_gate.set()
+    await stopping
+    assert [m.message_id for m in core.handled] == ["10", "11"]
+    assert [json.loads(c.params["reply_parameters"])["message_id"] for c in fake.calls_of("sendMessage")] == [
+        10,
+        11,
+    ]
+
+
+async def test_adapter_only_a_rejected_token_fails_start_without_quoting_it(fake: FakeTelegram) -> None:
+    wrong = "987654321:AAwrongwrongwrongwrongwrongwrongwro"
+    bridge = TelegramBridge(telegram_config(fake, env={"TELEGRAM_BOT_TOKEN": wrong}), ScriptedCore())
+    with pytest.raises(TelegramStartError) as caught:
+        await bridge.start()
+    await bridge.stop()
+    assert "rejected the bot token" in str(caught.value)
+    assert wrong not in str(caught.value) and caught.value.__cause__ is None
