@@ -285,8 +285,11 @@ class Store(Protocol):
         self, platform: str, chat_id: str, message_id: str, edit_version: str | None
     ) -> StoredMessage | None: ...
 
-    async def previous_version(self, platform: str, chat_id: str, message_id: str, before_row_id: int
-                               ) -> StoredMessage | None: ...
+    async def get_message_by_id(self, row_id: int) -> StoredMessage | None: ...
+
+    async def previous_version(
+        self, platform: str, chat_id: str, message_id: str, before_row_id: int
+    ) -> StoredMessage | None: ...
 
     async def claim_message(self, row_id: int, stale_before: datetime | None = None) -> bool: ...
 
@@ -734,6 +737,11 @@ class _SqlStore:
                     WHERE platform = ? AND chat_id = ? AND message_id = ? AND edit_version = ?""",
                 (platform, chat_id, message_id, edit_version or ""),
             )
+        return _message(rows[0]) if rows else None
+
+    async def get_message_by_id(self, row_id: int) -> StoredMessage | None:
+        async with self._tx() as tx:
+            rows = await tx.fetch(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (row_id,))
         return _message(rows[0]) if rows else None
 
     async def previous_version(
