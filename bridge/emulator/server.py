@@ -1,9 +1,10 @@
 """The emulator as a real HTTP server (aiohttp.web): every endpoint and decision of spec sections 11 and 13.
 
-Per request, in this order: latency; auth (403 UNAUTHORIZED, before anything else); the route (404 /
-405 in the envelope); a scripted or standing 429 / 500; the body (not JSON -> 400 CONTENT, absent
-required field -> 400 MISSING, any other fault -> 400 CONTENT); a "failed" answer or, for a valid
-request, the write to SQLite; then either a dropped connection ("may have been sent") or 200.
+Per request, in this order: the request is read in full; latency; auth (403 UNAUTHORIZED, before
+anything else); the route (404 / 405 in the envelope); a scripted or standing 429 / 500; the body (not
+JSON -> 400 CONTENT, absent required field -> 400 MISSING, any other fault -> 400 CONTENT); a "failed"
+answer or, for a valid request, the write to SQLite; then either a dropped connection ("may have been
+sent") or 200.
 
 `/_emulator/*` needs no key: `GET /_emulator/signals` (read-only view), `GET|POST /_emulator/faults`.
 """
@@ -193,6 +194,8 @@ class EmulatorServer:
         if path.startswith("/_emulator/") or path == "/_emulator":
             return await self._handle_admin(request)
         self.requests_seen += 1
+        # read the whole request before any delay: a slow answer must not look like a lost request
+        raw = await request.read()
         if self.plan.latency_ms:
             await asyncio.sleep(self.plan.latency_ms / 1000)
 
@@ -216,7 +219,6 @@ class EmulatorServer:
         if early is not None:
             return _envelope(500, "CRITICAL")
 
-        raw = await request.read()
         store = self.store
         try:
             body = parse_body(raw)

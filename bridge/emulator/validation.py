@@ -319,7 +319,7 @@ def validate_follow_up(
         if body.get("order_type") == "limit":
             extra.append("sell_price")
         amount = body.get("sell_amount_relative")
-        if _is_number(amount) and amount < 100:
+        if _is_number(amount) and 1 <= amount < 100:
             extra += ["trailing_stop_price", "trailing_stop_limit_price"]
     if endpoint is Endpoint.REBUY and (
         body.get("trailing_stop_price") is not None or body.get("trailing_stop_limit_price") is not None
