@@ -499,7 +499,9 @@ class DiscordBridge:
             text=text,
             reply_to_message_id=reply_to,
         )
-        await interaction.response.defer(thinking=True)  # the API call may take longer than Discord's 3 s
+        # The API call may take longer than Discord's 3 s. A refusal for someone who may not trade is
+        # theirs alone to see; everything else answers in the channel like a message reply.
+        await interaction.response.defer(thinking=True, ephemeral=not message.author_can_trade)
         await self._resumed.wait()
         async with self._lock(message.chat_id):
             replies = [r for r in await self._core.handle(message) if r.text or r.title]
@@ -543,7 +545,7 @@ class DiscordBridge:
         lines = [f"**{channel.name}**: mode {mode}"]
         if recent is not None:
             signals = await _maybe_await(recent(PLATFORM, channel.chat_id, limit=10))
-            lines.extend(_status_lines(signals))
+            lines.extend(_status_lines(signals, interaction.guild_id, channel.chat_id))
         await interaction.response.send_message(_clip("\n".join(lines), _CONTENT_LIMIT), ephemeral=True)
 
     async def _on_mode(self, interaction: discord.Interaction, mode: str) -> None:
@@ -579,40 +581,63 @@ class DiscordBridge:
             replies = await self._core.press(
                 PLATFORM, channel.chat_id, action_id, str(interaction.user.id), True
             )
-            replies = [r for r in replies if r.text or r.title]
             pressed = interaction.message
-            for index, reply in enumerate(replies):
+            channel_obj = interaction.channel
+            prompt_replaced = False
+            for reply in replies:
+                target = reply.reply_to_message_id
+                if reply.reaction and target and _SNOWFLAKE.fullmatch(target) and channel_obj is not None:
+                    await self._react(channel_obj, int(target), reply.reaction)  # type: ignore[arg-type]
+                if not reply.text and not reply.title:
+                    continue
                 look = self._look(reply)
-                if index == 0 and pressed is not None:
+                if (
+                    pressed is not None
+                    and not prompt_replaced
+                    and (reply.edits_reply_for or not reply.is_error)
+                ):
                     # The outcome replaces the prompt and its buttons (unless it asks again).
                     await interaction.edit_original_response(**{"view": None, **look})
+                    prompt_replaced = True
                     posted = pressed.id
-                elif interaction.channel is not None and isinstance(
-                    interaction.channel, discord.abc.Messageable
-                ):
-                    sent = await interaction.channel.send(
+                elif reply.is_error:
+                    # e.g. an unknown button: tell the presser, leave the prompt as it is
+                    await interaction.followup.send(_clip(reply.text, _CONTENT_LIMIT), ephemeral=True)
+                    continue
+                elif isinstance(channel_obj, discord.abc.Messageable):
+                    sent = await channel_obj.send(
                         **look, mention_author=False, allowed_mentions=discord.AllowedMentions.none()
                     )
                     posted = sent.id
                 else:
                     continue
-                if reply.reply_to_message_id is not None:
-                    self._reply_ids[(channel.chat_id, reply.reply_to_message_id)] = posted
-                    await self._core.reply_posted(
-                        PLATFORM, channel.chat_id, reply.reply_to_message_id, str(posted)
-                    )
+                if target is not None:
+                    self._reply_ids[(channel.chat_id, target)] = posted
+                    await self._core.reply_posted(PLATFORM, channel.chat_id, target, str(posted))
 
 
-def _status_lines(signals: Iterable[Any]) -> list[str]:
-    """One line per recent signal, whatever record type the core returns (its own `str` or its fields)."""
+def _status_lines(signals: Iterable[Any], guild_id: int | None, chat_id: str) -> list[str]:
+    """One line per recent signal (the core's `StoredSignal`s), with a link to the call for `/tp` & co."""
     lines = []
     for signal in signals:
-        parts = []
-        for name in ("coin", "pair", "side", "status", "state", "parent_signal_id"):
-            value = getattr(signal, name, None)
-            if value is not None:
-                parts.append(str(getattr(value, "value", value)))
-        lines.append("- " + (" ".join(parts) if parts else str(signal)))
+        coin = getattr(signal, "coin", None)
+        if coin is None:
+            lines.append(f"- {signal}")
+            continue
+        quote = getattr(signal, "quote", None)
+        state = getattr(signal, "state", "")
+        parts = [
+            f"{coin}/{quote}" if quote else str(coin),
+            str(getattr(signal, "side", "")).upper(),
+            str(getattr(state, "value", state)),
+        ]
+        signal_id = getattr(signal, "parent_signal_id", None)
+        if signal_id:
+            parts.append(f"id {signal_id}")
+        source = getattr(signal, "source_message_id", None)
+        if source and guild_id is not None and _SNOWFLAKE.fullmatch(str(source)):
+            parts.append(f"https://discord.com/channels/{guild_id}/{chat_id}/{source}")
+        lines.append("- " + " ".join(p for p in parts if p))
     return lines or ["no signals yet"]
 
 
