@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -425,3 +428,68 @@ async def test_a_take_profit_of_100_percent_leaves_the_signal_active(
     await api_client.take_profit(pid, order_type="market", sell_amount_relative=100)
     await api_client.take_profit(pid, order_type="market", sell_amount_relative=100)
     assert emulator.signals()[0].state == "ACTIVE"
+
+
+# --- the command line -----------------------------------------------------------------------------------
+
+
+# the command on a root of its own, so that this test does not depend on every other command module
+_CLI = (
+    "import typer; from bots.commands import emulator; app = typer.Typer(); "
+    "app.callback()(lambda: None); emulator.register(app); app()"
+)
+
+
+def test_emulator_command_serves_until_sigterm_and_keeps_signals_in_its_db(tmp_path: Path) -> None:
+    keys = tmp_path / "keys.toml"
+    keys.write_text(
+        f'[[keys]]\napi_key = "{KEY_A.api_key}"\napi_secret = "{KEY_A.api_secret}"\nchannel = "alpha"\n'
+    )
+    db = tmp_path / "emulator.sqlite"
+    command = [
+        sys.executable,
+        "-c",
+        _CLI,
+        "emulator",
+        "--port",
+        "0",
+        "--keys",
+        str(keys),
+        "--db",
+        str(db),
+    ]
+    for round_number in (1, 2):
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert process.stdout is not None
+            first = process.stdout.readline()
+            if not first:
+                process.wait(timeout=10)
+                assert process.stderr is not None
+                pytest.fail(f"the emulator command exited: {process.stderr.read()}")
+            assert first.startswith("Signal API emulator listening on http://127.0.0.1:"), first
+            base_url = first.rsplit(" ", 1)[1].strip()
+            if round_number == 1:
+                created = httpx.post(f"{base_url}/v1/signal", json=v1_body(), headers=_auth())
+                assert created.status_code == 200
+            view = httpx.get(f"{base_url}/_emulator/signals").json()["signals"]
+            assert len(view) == 1
+        finally:
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=20)
+        assert process.returncode == 0, err
+        assert "emulator stopped" in out
+
+
+def test_emulator_command_refuses_a_missing_keys_file(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from bots.commands import emulator
+
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    emulator.register(app)
+    result = CliRunner().invoke(app, ["emulator", "--keys", str(tmp_path / "absent.toml")])
+    assert result.exit_code == 2
+    assert "keys file not found" in result.output
