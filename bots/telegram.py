@@ -22,9 +22,11 @@ import logging
 import re
 import signal
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urlsplit
 
@@ -53,6 +55,7 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.warnings import PTBDeprecationWarning
 
 from bridge.messages import BotReply, ChatCore, ChatMessage
 
@@ -154,7 +157,7 @@ def install_log_redaction(*secrets: str) -> None:
 class CommandCore(ChatCore, Protocol):
     """The extra calls behind /status and /mode (implemented by `bridge.service.BridgeService`)."""
 
-    def set_mode(self, platform: str, chat_id: str, mode: str) -> Any: ...
+    def set_mode(self, platform: str, chat_id: str, mode: str | None, actor: str = ...) -> Any: ...
 
     def mode_of(self, platform: str, chat_id: str) -> Any: ...
 
@@ -364,7 +367,7 @@ class TelegramBridge:
             except asyncio.CancelledError:
                 raise
             except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
+                await asyncio.sleep(_retry_after_s(exc))
             except TimedOut:
                 continue
             except (InvalidToken, Forbidden) as exc:
@@ -448,7 +451,7 @@ class TelegramBridge:
 
         if isinstance(command, _Command) and command.name != "cancel":
             if not is_edit:
-                self._enqueue(chat_id, lambda: self._run_command(message, command, can_trade))
+                self._enqueue(chat_id, lambda: self._run_command(message, command, author_id, can_trade))
             return
         reply_to = self._reply_to(message)
         if isinstance(command, _Command):  # /cancel as a reply: the core reads it as "cancel"
@@ -597,11 +600,14 @@ class TelegramBridge:
 
     async def _press(self, chat_id: str, action_id: str, presser: str, bot_message_id: int) -> None:
         for reply in await self._core.press(PLATFORM, chat_id, action_id, presser, True):
-            await self._post(
-                chat_id, reply, edit_message_id=bot_message_id if reply.edits_reply_for else None
-            )
+            if reply.edits_reply_for is not None:
+                await self._post(chat_id, reply, edit_message_id=bot_message_id)
+            else:  # e.g. "that button belongs to nothing": said under the pressed message
+                await self._post(chat_id, reply, thread_to=bot_message_id)
 
-    async def _run_command(self, message: Message, command: _Command, can_trade: bool) -> None:
+    async def _run_command(
+        self, message: Message, command: _Command, author_id: str, can_trade: bool
+    ) -> None:
         chat_id = str(message.chat.id)
         if command.name in ("help", "start"):
             await self._post_text(chat_id, message.message_id, HELP_TEXT)
@@ -622,7 +628,7 @@ class TelegramBridge:
                     f"Unknown mode {html.escape(wanted)!r}: use /mode live, /mode confirm or /mode dry-run."
                 )
             else:
-                await _maybe_await(core.set_mode(PLATFORM, chat_id, wanted))  # type: ignore[attr-defined]
+                await _maybe_await(core.set_mode(PLATFORM, chat_id, wanted, actor=author_id))  # type: ignore[attr-defined]
                 text = f"Mode is now <b>{wanted}</b>."
             await self._post_text(chat_id, message.message_id, text)
             return
@@ -640,7 +646,14 @@ class TelegramBridge:
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
 
-    async def _post(self, chat_id: str, reply: BotReply, *, edit_message_id: int | None = None) -> None:
+    async def _post(
+        self,
+        chat_id: str,
+        reply: BotReply,
+        *,
+        edit_message_id: int | None = None,
+        thread_to: int | None = None,
+    ) -> None:
         """Post a reply threaded to its message, or edit the earlier reply it replaces."""
         text = _render(reply)
         markup = _keyboard(reply)
@@ -664,14 +677,13 @@ class TelegramBridge:
                         "telegram: could not edit reply %s in %s (%s); posting anew", target, chat_id, exc
                     )
         answered = reply.reply_to_message_id or reply.edits_reply_for
+        thread = int(answered) if answered else thread_to
         sent = await self.bot.send_message(
             chat_id,
             text,
             parse_mode=ParseMode.HTML,
             reply_parameters=(
-                ReplyParameters(message_id=int(answered), allow_sending_without_reply=True)
-                if answered
-                else None
+                ReplyParameters(message_id=thread, allow_sending_without_reply=True) if thread else None
             ),
             reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
@@ -706,11 +718,15 @@ _REACTIONS = {"✅": "👍", "✔️": "👍", "❌": "👎", "⚠️": "🤔", 
 
 
 def _render(reply: BotReply) -> str:
-    """HTML for a reply: an optional bold title, then the text, everything escaped."""
-    body = html.escape(redact(reply.text))
-    if reply.title and not reply.text.startswith(reply.title):
-        body = f"<b>{html.escape(redact(reply.title))}</b>\n{body}"
-    return _clip(body)
+    """HTML for a reply: the text escaped, its headline (the line with the title) in bold."""
+    lines = redact(reply.text).split("\n")
+    title = redact(reply.title) if reply.title else None
+    escaped = [html.escape(line) for line in lines]
+    if title and title in lines[0]:
+        escaped[0] = f"<b>{escaped[0]}</b>"
+    elif title:
+        escaped.insert(0, f"<b>{html.escape(title)}</b>")
+    return _clip("\n".join(escaped))
 
 
 def _keyboard(reply: BotReply) -> InlineKeyboardMarkup | None:
@@ -722,10 +738,31 @@ def _keyboard(reply: BotReply) -> InlineKeyboardMarkup | None:
 
 
 def _render_status(signals: Iterable[Any]) -> str:
-    lines = [html.escape(redact(str(s))) for s in signals]
+    lines = [html.escape(redact(_signal_line(s))) for s in signals]
     if not lines:
         return "No signals from this chat yet."
     return "<b>Recent signals</b>\n" + "\n".join(lines)
+
+
+def _signal_line(signal: Any) -> str:
+    """One /status line for a stored signal (`bridge.store.StoredSignal`), newest first."""
+    if not hasattr(signal, "coin"):
+        return str(signal)
+    quote = f"/{signal.quote}" if getattr(signal, "quote", None) else ""
+    state = getattr(signal.state, "value", signal.state)
+    prices = getattr(signal, "prices", None)
+    parts = [f"{signal.coin}{quote} {str(signal.side).upper()}", str(state).lower()]
+    if prices is not None:
+        entry = sorted({p for p in (prices.entry_min, prices.entry_mid, prices.entry_max) if p is not None})
+        if entry:
+            parts.append("entry " + "–".join(str(p) for p in entry))
+        if prices.targets:
+            parts.append("TP " + ", ".join(str(t) for t in prices.targets))
+        if prices.stop_loss is not None:
+            parts.append(f"SL {prices.stop_loss}")
+    if getattr(signal, "parent_signal_id", None):
+        parts.append(f"id {signal.parent_signal_id}")
+    return " · ".join(parts)
 
 
 def _clip(text_html: str) -> str:
@@ -740,8 +777,12 @@ def _plain(secret: SecretStr | None) -> str:
     return secret.get_secret_value() if secret is not None else ""
 
 
-def _seconds(value: Any) -> float:
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+def _retry_after_s(exc: RetryAfter) -> float:
+    # PTB 22.2+ warns that `retry_after` will become a timedelta; accept both, without the warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: Any = exc.retry_after
+    return float(value.total_seconds()) if isinstance(value, timedelta) else float(value)
 
 
 def _config_webhook_secret(config: Any) -> SecretStr | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -151,7 +152,7 @@ class ScriptedCore:
     async def resume(self) -> list[tuple[ChatMessage, list[BotReply]]]:
         return []
 
-    def set_mode(self, platform: str, chat_id: str, mode: str) -> None:
+    def set_mode(self, platform: str, chat_id: str, mode: str | None, actor: str = "admin") -> None:
         self.modes[chat_id] = mode
 
     def mode_of(self, platform: str, chat_id: str) -> str:
@@ -397,3 +398,54 @@ async def test_adapter_only_a_rejected_token_fails_start_without_quoting_it(fake
     await bridge.stop()
     assert "rejected the bot token" in str(caught.value)
     assert wrong not in str(caught.value) and caught.value.__cause__ is None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_adapter_only_webhook_checks_the_secret_then_records_before_answering(
+    fake: FakeTelegram,
+) -> None:
+    port = free_port()
+    core = ScriptedCore()
+    config = telegram_config(fake, webhook=("https://bot.example.com/tg/hook", f"127.0.0.1:{port}"))
+    bridge = TelegramBridge(config, core)
+    await bridge.start()
+    try:
+        registered = await fake.next_call("setWebhook")
+        assert registered.params["url"] == "https://bot.example.com/tg/hook"
+        assert registered.params["secret_token"] == "webhook-secret-Q7x"
+        assert "message" in registered.json("allowed_updates")
+        assert not fake.calls_of("getUpdates") and not fake.calls_of("deleteWebhook")
+        local = f"http://127.0.0.1:{port}/tg/hook"
+        call = channel_post(CHANNEL, 10, "BTC entry 60k")
+        assert await fake.post_webhook(call, to=local, secret="wrong") == 403
+        assert await fake.post_webhook(call, to=local, secret="") == 403
+        assert core.recorded == {}
+        assert await fake.post_webhook(call, to=local) == 200
+        assert list(core.recorded) == [(str(CHANNEL), "10", None)]  # recorded before the 200
+        sent = await fake.next_call("sendMessage")
+        assert sent.json("reply_parameters")["message_id"] == 10
+    finally:
+        await bridge.stop()
+
+
+async def test_adapter_only_telegram_429_is_waited_out_and_the_call_retried(fake: FakeTelegram) -> None:
+    core = ScriptedCore()
+    bridge = TelegramBridge(telegram_config(fake), core)
+    await bridge.start()
+    try:
+        fake.fail_next("getUpdates", 1, retry_after=1)
+        fake.fail_next("sendMessage", 1, retry_after=1)
+        fake.push(channel_post(CHANNEL, 10, "BTC entry 60k"))
+        refused = await fake.next_call("sendMessage", timeout=10)
+        sent = await fake.next_call("sendMessage", timeout=10)
+        assert (refused.status, sent.status) == (429, 200)
+        assert refused.params == sent.params  # the same message, sent again after retry_after
+        assert [c.status for c in fake.calls_of("getUpdates")][:1] == [429]
+    finally:
+        await bridge.stop()
+    assert len(core.handled) == 1
