@@ -324,13 +324,18 @@ class DiscordBridge:
         self, message: discord.Message, *, edit_version: str | None = None
     ) -> ChatMessage | None:
         """The core's view of a Discord message, or None when the bridge does not look at it."""
-        if message.guild is None or message.author.bot or message.webhook_id is not None:
-            return None  # DMs, our own replies, other bots and webhooks
+        me = self.client.user
+        if message.guild is None or (me is not None and message.author.id == me.id):
+            return None  # DMs and our own replies
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return None  # joins, pins, thread starters...
         channel = self._channel_config(message.channel.id)
         if channel is None:
             return None
+        if (message.author.bot or message.webhook_id is not None) and str(
+            message.author.id
+        ) not in channel.posters.user_ids:
+            return None  # other bots and webhooks only when listed as posters (e.g. an alerts webhook)
         reference = message.reference
         if reference is not None and reference.type is discord.MessageReferenceType.forward:
             # A forward quotes someone else's message: not a follow-up, and not a call by this author.
@@ -504,7 +509,14 @@ class DiscordBridge:
         await interaction.response.defer(thinking=True, ephemeral=not message.author_can_trade)
         await self._resumed.wait()
         async with self._lock(message.chat_id):
-            replies = [r for r in await self._core.handle(message) if r.text or r.title]
+            try:
+                replies = [r for r in await self._core.handle(message) if r.text or r.title]
+            except Exception:
+                # Do not leave the member looking at "thinking..." forever; the error itself is logged.
+                await interaction.edit_original_response(
+                    content="Something went wrong inside the bridge; the details are in its log."
+                )
+                raise
             if not replies:
                 await interaction.edit_original_response(content="Nothing to do for this message.")
                 return
