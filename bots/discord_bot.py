@@ -25,6 +25,7 @@ import hashlib
 import inspect
 import logging
 import re
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Literal
 
@@ -232,7 +233,7 @@ class DiscordBridge:
             allowed_mentions=discord.AllowedMentions.none(),
         )
         build_command_tree(self.client.tree, self)
-        self.failures: list[BaseException] = []
+        self.failures: deque[BaseException] = deque(maxlen=100)
         self._ready = asyncio.Event()
         self._resumed = asyncio.Event()
         self._locks: dict[str, asyncio.Lock] = {}
@@ -247,14 +248,18 @@ class DiscordBridge:
         """Log in, connect, wait until the guilds are ready, post the resumed replies; then return."""
         token = self._token or self._config.discord_token()
         self._previous_seams = point_discord_at(self._settings)
-        await self.client.login(token.get_secret_value())
-        self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
-        ready = asyncio.create_task(self._ready.wait())
-        await asyncio.wait({self._task, ready}, return_when=asyncio.FIRST_COMPLETED)
-        if not ready.done():
-            ready.cancel()
-            self._task.result()  # raises what ended the connection
-            raise RuntimeError("the Discord connection closed before it was ready")
+        try:
+            await self.client.login(token.get_secret_value())
+            self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
+            ready = asyncio.create_task(self._ready.wait())
+            await asyncio.wait({self._task, ready}, return_when=asyncio.FIRST_COMPLETED)
+            if not ready.done():
+                ready.cancel()
+                self._task.result()  # raises what ended the connection
+                raise RuntimeError("the Discord connection closed before it was ready")
+        except BaseException:
+            await self.stop()  # closes the HTTP session and puts the seams back
+            raise
         try:
             await self._post_resumed()
         finally:
