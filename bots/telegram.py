@@ -195,6 +195,7 @@ class TelegramBridge:
         webhook_secret: SecretStr | None = None,
         admin_cache_s: float = 60.0,
         max_retries: int = 3,
+        drain_timeout_s: float = 60.0,
     ) -> None:
         self._config = config
         self._core = core
@@ -213,6 +214,7 @@ class TelegramBridge:
             raise TelegramStartError("webhook mode needs a secret token (telegram.webhook_secret_env)")
         self._admin_cache_s = admin_cache_s
         self._max_retries = max_retries
+        self._drain_timeout = drain_timeout_s
         install_log_redaction(self._token.get_secret_value(), _plain(webhook_secret))
 
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
@@ -335,8 +337,15 @@ class TelegramBridge:
             raise self._fatal
 
     async def _drain(self) -> None:
-        for queue in list(self._queues.values()):
-            await queue.join()
+        joins = [queue.join() for queue in self._queues.values()]
+        try:
+            await asyncio.wait_for(asyncio.gather(*joins), self._drain_timeout)
+        except TimeoutError:
+            # What is cut short stays recorded in the core; `resume` finishes it on the next start.
+            log.warning(
+                "telegram: stopping with work in hand after %.0fs; it resumes on the next start",
+                self._drain_timeout,
+            )
         for worker in self._workers.values():
             worker.cancel()
         for worker in self._workers.values():
@@ -360,33 +369,42 @@ class TelegramBridge:
                 updates = await self.bot.get_updates(
                     offset=self._offset, timeout=self._poll_timeout, allowed_updates=list(ALLOWED_UPDATES)
                 )
+            except RetryAfter as exc:
+                await asyncio.sleep(_retry_after_s(exc))
+                continue
+            except TimedOut:
+                continue
+            except (InvalidToken, Forbidden):
+                log.error("telegram: the Bot API refused the bot token; polling stops")
+                self._fatal = TelegramStartError("the Bot API refused the bot token while polling")
+                self._stop_requested.set()
+                return
+            except Exception as exc:  # network trouble, or 409: another poller or a webhook is set
+                failures += 1
+                await self._back_off(failures, "polling failed", exc)
+                continue
+            try:
                 for update in updates:
                     await self._ingest(update)
                     self._offset = update.update_id + 1  # acknowledged with the next getUpdates
                 failures = 0
-            except asyncio.CancelledError:
-                raise
-            except RetryAfter as exc:
-                await asyncio.sleep(_retry_after_s(exc))
-            except TimedOut:
-                continue
-            except (InvalidToken, Forbidden) as exc:
-                log.error("telegram: the Bot API refused the token; polling stops: %s", exc)
-                self._fatal = exc
-                self._stop_requested.set()
-                return
-            except Exception as exc:  # network, a 409 Conflict, the store: wait and fetch again
+            except Exception as exc:  # not recorded (store down, Telegram unreachable): fetch it again
                 failures += 1
-                delay = min(30.0, 0.25 * 2 ** min(failures, 7))
-                level = logging.WARNING if isinstance(exc, NetworkError | Conflict) else logging.ERROR
-                log.log(
-                    level,
-                    "telegram: polling failed (%s); retrying in %.1fs",
-                    exc,
-                    delay,
-                    exc_info=level >= logging.ERROR,
-                )
-                await asyncio.sleep(delay)
+                await self._back_off(failures, "an update could not be recorded", exc)
+
+    @staticmethod
+    async def _back_off(failures: int, what: str, exc: Exception) -> None:
+        delay = min(30.0, 0.25 * 2 ** min(failures, 7))
+        expected = isinstance(exc, NetworkError | Conflict) and not isinstance(exc, BadRequest)
+        log.log(
+            logging.WARNING if expected else logging.ERROR,
+            "telegram: %s (%s); retrying in %.1fs",
+            what,
+            exc,
+            delay,
+            exc_info=not expected,
+        )
+        await asyncio.sleep(delay)
 
     async def _start_webhook(self) -> None:
         host, _, port = self._webhook_listen.rpartition(":")
@@ -485,12 +503,12 @@ class TelegramBridge:
     async def _ingest_press(self, query: CallbackQuery) -> None:
         message = query.message
         if message is None or query.data is None:
-            await self.bot.answer_callback_query(query.id)
+            await self._answer(query)
             return
         chat_id = str(message.chat.id)
         channel = self._channel(chat_id)
         if channel is None:
-            await self.bot.answer_callback_query(query.id)
+            await self._answer(query)
             return
         presser = str(query.from_user.id)
         posters = channel.posters
@@ -498,14 +516,18 @@ class TelegramBridge:
             bool(posters.admins) and await self._is_admin(message.chat, query.from_user.id)
         )
         if not can_trade:
-            await self.bot.answer_callback_query(
-                query.id, "Only admins can confirm or discard.", show_alert=True
-            )
+            await self._answer(query, "Only admins can confirm or discard.")
             return
         # Answered now: Telegram shows a spinner until then and expires the query after a few seconds.
-        await self.bot.answer_callback_query(query.id)
+        await self._answer(query)
         action_id, bot_message_id = query.data, message.message_id
         self._enqueue(chat_id, lambda: self._press(chat_id, action_id, presser, bot_message_id))
+
+    async def _answer(self, query: CallbackQuery, alert: str | None = None) -> None:
+        try:
+            await self.bot.answer_callback_query(query.id, alert, show_alert=True if alert else None)
+        except (BadRequest, Forbidden) as exc:  # "query is too old" after a restart: nothing to fix
+            log.info("telegram: callback query not answered: %s", exc)
 
     # --- who may trade ------------------------------------------------------------------------------
 
@@ -547,7 +569,7 @@ class TelegramBridge:
         try:
             member = await self.bot.get_chat_member(chat.id, user_id)
             is_admin = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
-        except BadRequest as exc:  # e.g. the user left: not an admin
+        except (BadRequest, Forbidden) as exc:  # the user left, the bot was removed: not an admin
             log.info("telegram: getChatMember %s in %s: %s", user_id, chat.id, exc)
             is_admin = False
         self._admins[key] = (is_admin, now + self._admin_cache_s)
@@ -637,8 +659,25 @@ class TelegramBridge:
 
     # --- posting ------------------------------------------------------------------------------------
 
+    async def _send(self, chat_id: str, text: str, **kwargs: Any) -> Message:
+        """sendMessage, tried again when the connection failed before Telegram could have got it.
+
+        A timeout is not retried: the message may have been posted, and a doubled reply misleads.
+        Flood limits (429) are waited out by the rate limiter.
+        """
+        for attempt in range(3):
+            try:
+                return await self.bot.send_message(chat_id, text, **kwargs)
+            except (TimedOut, BadRequest):  # BadRequest is a NetworkError in PTB, but final
+                raise
+            except NetworkError:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")
+
     async def _post_text(self, chat_id: str, reply_to: int, text_html: str) -> None:
-        await self.bot.send_message(
+        await self._send(
             chat_id,
             _clip(redact(text_html)),
             parse_mode=ParseMode.HTML,
@@ -678,7 +717,7 @@ class TelegramBridge:
                     )
         answered = reply.reply_to_message_id or reply.edits_reply_for
         thread = int(answered) if answered else thread_to
-        sent = await self.bot.send_message(
+        sent = await self._send(
             chat_id,
             text,
             parse_mode=ParseMode.HTML,

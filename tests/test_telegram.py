@@ -8,6 +8,8 @@ Two kinds of tests, named so:
   API emulator over HTTP; each checks what the emulator holds.
 """
 
+# ruff: noqa: F811  (the emulator fixture imported from tests.emulator_fixtures is a parameter here)
+
 from __future__ import annotations
 
 import asyncio
@@ -21,6 +23,7 @@ from telegram import Bot
 from bots.telegram import TelegramBridge, TelegramStartError
 from bridge.config import BridgeConfig, parse_config
 from bridge.messages import BotReply, ChatMessage, ReplyAction
+from tests.emulator_support import KEY_A, KEY_B
 from tests.telegram_fake import (
     FakeTelegram,
     callback_query,
@@ -82,10 +85,10 @@ admins = true
 user_ids = ["{LISTED}"]
 """
     environment = {
-        "ALPHA_KEY": "alpha-key-7Qe2",
-        "ALPHA_SECRET": "alpha-secret-Zr81pXk",
-        "BETA_KEY": "beta-key-4Hn9",
-        "BETA_SECRET": "beta-secret-Lm30vQw",
+        "ALPHA_KEY": KEY_A.api_key,
+        "ALPHA_SECRET": KEY_A.api_secret,
+        "BETA_KEY": KEY_B.api_key,
+        "BETA_SECRET": KEY_B.api_secret,
         "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_WEBHOOK_SECRET": "webhook-secret-Q7x",
     }
