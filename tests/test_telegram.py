@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 from collections.abc import AsyncIterator
 
@@ -452,3 +453,24 @@ async def test_adapter_only_telegram_429_is_waited_out_and_the_call_retried(fake
     finally:
         await bridge.stop()
     assert len(core.handled) == 1
+
+
+async def test_adapter_only_token_is_redacted_even_from_a_loud_httpx_logger(
+    fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    bridge = TelegramBridge(telegram_config(fake), ScriptedCore())
+    httpx_logger = logging.getLogger("httpx")
+    assert httpx_logger.level == logging.WARNING  # quiet by default: it logs every request URL
+    httpx_logger.setLevel(logging.DEBUG)
+    try:
+        await bridge.start()
+        fake.push(channel_post(CHANNEL, 10, "BTC entry 60k"))
+        await fake.next_call("sendMessage")
+        await bridge.stop()
+    finally:
+        httpx_logger.setLevel(logging.WARNING)
+    secret_part = fake.token.split(":", 1)[1]
+    urls = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert any("/bot[redacted]/sendMessage" in u for u in urls)
+    assert secret_part not in caplog.text
