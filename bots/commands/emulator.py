@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", help="Address to listen on."),
         port: int = typer.Option(8700, help="Port to listen on (0: any free port)."),
         keys: str = typer.Option(
-            "keys.toml", help="TOML file of [[keys]] tables with api_key, api_secret and channel."
+            "keys.toml", help="TOML file: one `keys` table per channel (api_key, api_secret, channel)."
         ),
         db: str = typer.Option(":memory:", help="SQLite file that keeps signals across restarts."),
         latency_ms: int = typer.Option(0, help="Delay every API answer by this many milliseconds."),
