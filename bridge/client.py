@@ -190,14 +190,6 @@ _NOT_SENT_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-class _MayHaveLanded(Exception):
-    """Internal: an attempt whose request may have reached the API; carries the error to raise."""
-
-    def __init__(self, error: OutcomeUnknown) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
 # --- the client ----------------------------------------------------------------------------------------
 
 
