@@ -542,12 +542,14 @@ def _read_response(endpoint: Endpoint, response: httpx.Response, attempts: int) 
             result_type=result_type,
         )
     if 400 <= status < 500:
+        detail = response.headers.get("x-emulator-reason")
         if result_type == "INVALID_INPUT_MISSING":
             raise InputMissing(
                 f"The Signal API refused to {what}: a required field is missing (INVALID_INPUT_MISSING).",
                 endpoint=endpoint,
                 status=status,
                 result_type=result_type,
+                detail=detail,
             )
         if result_type == "INVALID_INPUT_CONTENT":
             raise InputContent(
@@ -556,6 +558,7 @@ def _read_response(endpoint: Endpoint, response: httpx.Response, attempts: int) 
                 endpoint=endpoint,
                 status=status,
                 result_type=result_type,
+                detail=detail,
             )
         if result_type is not None and result_type.startswith("INVALID_INPUT_"):
             raise InvalidInput(
@@ -563,6 +566,7 @@ def _read_response(endpoint: Endpoint, response: httpx.Response, attempts: int) 
                 endpoint=endpoint,
                 status=status,
                 result_type=result_type,
+                detail=detail,
             )
         raise UnexpectedStatus(
             f"The Signal API refused to {what} (HTTP {status}"

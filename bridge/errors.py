@@ -123,7 +123,27 @@ class Rejected(SignalApiError):
 
 
 class InvalidInput(Rejected):
-    """400 `INVALID_INPUT_*`: the body was refused. `result_type` keeps the exact code the API gave."""
+    """400 `INVALID_INPUT_*`: the body was refused. `result_type` keeps the exact code the API gave.
+
+    `detail` is the emulator's reason (its `X-Emulator-Reason` header; the real API gives none), kept out
+    of `str()` but shown in `repr()` so a failing test says which field was refused.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: Endpoint | None = None,
+        status: int | None = None,
+        result_type: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, status=status, result_type=result_type)
+        self.detail = detail
+
+    def __repr__(self) -> str:
+        base = super().__repr__()
+        return base[:-1] + f", detail={self.detail!r})" if self.detail else base
 
 
 class InputMissing(InvalidInput):

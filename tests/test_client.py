@@ -496,3 +496,13 @@ def test_a_secret_that_reaches_an_httpx_log_record_is_redacted(caplog: pytest.Lo
         asyncio.run(client.aclose())
     assert SECRET not in caplog.text and SECRET_KEY not in caplog.text
     assert caplog.text.count("***") == 2
+
+
+async def test_an_emulator_refusal_names_its_reason_in_the_repr_but_not_in_the_chat_text(
+    api_client: SignalApiClient,
+) -> None:
+    with pytest.raises(InputContent) as caught:
+        await api_client.create_v2(v2_body(stop_loss="3200"))
+    assert caught.value.detail is not None and "stop" in caught.value.detail
+    assert "stop" in repr(caught.value)
+    assert "3200" not in str(caught.value)
