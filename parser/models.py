@@ -83,6 +83,9 @@ class FollowUpBase(_Model):
     """What every follow-up may carry: the coin it names, when it names one (checked against the parent)."""
 
     coin: str | None = None
+    # "close all trades", "все лонги": the call is about every open signal ("all"), or every long / short
+    # ("longs", "shorts"), or every pending order ("pending"), not one signal.  None: the replied-to one.
+    scope: Literal["all", "longs", "shorts", "pending"] | None = None
 
 
 class AddTakeProfit(FollowUpBase):

@@ -1,0 +1,142 @@
+"""Builds the Lark parser of grammars/calls.lark once, with the keyword tables of grammars/keywords/.
+
+Each keyword terminal of the grammar is a placeholder (written `%%stop%%` in the file) filled with the
+words every language table lists under that name, so adding a language is adding a TOML file.  The
+parser is Lark LALR with the contextual lexer and `strict=True` (hidden conflicts and regex collisions
+are errors when the grammar is built, not surprises at run time), cached on disk when it can be written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lark import Lark
+
+GRAMMAR_FILE = "calls.lark"
+KEYWORD_DIR = "keywords"
+
+# Letters of the scripts the tables use: a keyword may not touch one of these on either side.
+_LETTER = r"A-Za-zА-Яа-яЁё"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The keyword tables of every language, merged."""
+
+    keywords: dict[str, list[str]] = field(default_factory=dict)
+    exchanges: dict[str, list[str]] = field(default_factory=dict)  # code -> names ("unsupported" too)
+    stopwords: frozenset[str] = frozenset()
+
+    def exchange_code(self, written: str) -> str | None:
+        """The API code for an exchange name as written; "unsupported" for known exchanges the API lacks."""
+        low = written.lower().lstrip("#$")
+        for code, names in self.exchanges.items():
+            for name in names:
+                if re.fullmatch(_phrase(name), low, re.IGNORECASE):
+                    return code
+        return None
+
+
+def _phrase(entry: str) -> str:
+    # A space inside an entry matches any run of spaces, '-' or '_' (or none): "stop loss" = "StopLoss".
+    return r"[ \t_\-]*".join(part for part in entry.strip().split(" ") if part)
+
+
+def _alternation(entries: list[str]) -> str:
+    ordered = sorted(set(entries), key=lambda e: (-len(e), e))
+    body = "|".join(_phrase(e) for e in ordered)
+    return rf"(?<![{_LETTER}_])[#$]?(?:{body})(?![{_LETTER}])"
+
+
+def _target_index(entries: list[str]) -> str:
+    # "TP1", "Tp1.", "Target1" (glued), or "TP 1:", "TARGET 1 :", "Target 2 -" (an index followed by a
+    # separator).  "TP 63k" and "Targets 94 / 100" are not indexes: a spaced number needs the separator.
+    ordered = sorted(set(entries), key=lambda e: (-len(e), e))
+    body = "|".join(_phrase(e) for e in ordered)
+    return (
+        rf"(?<![{_LETTER}_])[#$]?(?:{body})"
+        rf"(?:\d{{1,2}}(?![\d.,kKmM%$])(?!\.\d)|[ \t]?\d{{1,2}}(?=[ \t]*(?:[:)]|-[ \t]|\.[ \t]|\.$)))"
+    )
+
+
+def _read_tables() -> Lexicon:
+    keywords: dict[str, list[str]] = {}
+    exchanges: dict[str, list[str]] = {}
+    stopwords: set[str] = set()
+    folder = resources.files("grammars").joinpath(KEYWORD_DIR)
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not item.name.endswith(".toml"):
+            continue
+        data: dict[str, Any] = tomllib.loads(item.read_text(encoding="utf-8"))
+        for role, words in data.get("keywords", {}).items():
+            keywords.setdefault(role, []).extend(words)
+        for code, names in data.get("exchanges", {}).items():
+            exchanges.setdefault(code, []).extend(names)
+        stopwords.update(w.lower() for w in data.get("stopwords", {}).get("words", []))
+    return Lexicon(keywords=keywords, exchanges=exchanges, stopwords=frozenset(stopwords))
+
+
+@cache
+def lexicon() -> Lexicon:
+    return _read_tables()
+
+
+def grammar_text() -> str:
+    """The grammar with every %%placeholder%% filled from the keyword tables."""
+    template = resources.files("grammars").joinpath(GRAMMAR_FILE).read_text(encoding="utf-8")
+    lex = lexicon()
+    fills = {role: _alternation(words) for role, words in lex.keywords.items()}
+    fills["target_idx"] = _target_index(lex.keywords.get("target", []))
+    fills["exchange"] = _alternation([n for names in lex.exchanges.values() for n in names])
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in fills:
+            raise KeyError(f"grammar placeholder %%{name}%% has no keyword table")
+        # inside /.../ a slash must be escaped
+        return fills[name].replace("/", r"\/")
+
+    return re.sub(r"%%(\w+)%%", fill, template)
+
+
+def _cache_path(text: str) -> str | bool:
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    for base in (
+        os.environ.get("SIGNAL_BRIDGE_CACHE_DIR"),
+        os.environ.get("XDG_CACHE_HOME"),
+        str(Path.home() / ".cache"),
+        tempfile.gettempdir(),
+    ):
+        if not base:
+            continue
+        folder = Path(base) / "signal-bridge"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".write-test"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError:
+            continue
+        return str(folder / f"calls-{digest}.lark-cache")
+    return False
+
+
+@cache
+def calls_parser() -> Lark:
+    """The LALR parser of the call language (built once per process)."""
+    text = grammar_text()
+    options: dict[str, Any] = {"parser": "lalr", "lexer": "contextual", "strict": True}
+    cache_to = _cache_path(text)
+    try:
+        return Lark(text, cache=cache_to, **options)
+    except OSError:
+        return Lark(text, **options)

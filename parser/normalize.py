@@ -1,0 +1,123 @@
+"""Unicode clean-up before lexing, with a map back to the original text for error positions.
+
+Channels write with styled letters (𝐁𝐓𝐂), full-width forms, zero-width joiners, look-alike dashes,
+keycap emojis (1️⃣), Markdown bold and Cyrillic letters inside Latin tickers ('С' in 'BTСUSDT').  The
+grammar sees one plain form; every character of that form remembers which original character it came
+from, so a refusal can point at the line and column the author sees.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Zero-width and invisible characters (ZWSP, ZWNJ, ZWJ, LRM/RLM, word joiner U+2060.., BOM, soft hyphen,
+# variation selectors such as the U+FE0F of emoji).
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\ufe0e\ufe0f")
+_DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d")
+_KEYCAP = "\u20e3"
+
+# Cyrillic letters that look like Latin ones, and back.  Used only inside words mixing both scripts.
+_CYR_TO_LAT = dict(zip("АВЕКМНОРСТХаеорсухіІЅѕ", "ABEKMHOPCTXaeopcyxiISs", strict=True))
+_LAT_TO_CYR = {v: k for k, v in _CYR_TO_LAT.items() if k not in "іІЅѕ"}
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """The plain text the grammar reads, and for each of its characters the index in the original."""
+
+    text: str
+    origin: tuple[int, ...]
+    original: str
+
+    def position(self, index: int) -> tuple[int, int]:
+        """1-based (line, column) in the original text of normalised character `index`."""
+        if not self.origin:
+            return 1, 1
+        index = max(0, min(index, len(self.origin) - 1))
+        at = self.origin[index]
+        line = self.original.count("\n", 0, at) + 1
+        column = at - (self.original.rfind("\n", 0, at) + 1) + 1
+        return line, column
+
+    def fragment(self, start: int, end: int) -> str:
+        """The original text behind normalised characters start..end (for a refusal message)."""
+        if not self.origin:
+            return ""
+        start = max(0, min(start, len(self.origin) - 1))
+        end = max(start, min(end, len(self.origin))) - 1
+        return self.original[self.origin[start] : self.origin[end] + 1]
+
+
+def normalize(original: str) -> Normalized:
+    chars: list[str] = []
+    origin: list[int] = []
+    i = 0
+    n = len(original)
+    while i < n:
+        ch = original[i]
+        if ch == "\r":
+            i += 1
+            continue
+        if ch in _INVISIBLE:
+            i += 1
+            continue
+        if ch == "*" and i + 1 < n and original[i + 1] == "*":  # Markdown bold
+            i += 2
+            continue
+        if ch.isdigit() and ch.isascii():
+            # keycap: digit, optional U+FE0F, U+20E3  ->  "1)"
+            j = i + 1
+            if j < n and original[j] == "\ufe0f":
+                j += 1
+            if j < n and original[j] == _KEYCAP:
+                chars += [ch, ")", " "]
+                origin += [i, i, j]
+                i = j + 1
+                continue
+        if ch in _DASHES:
+            chars.append("-")
+            origin.append(i)
+            i += 1
+            continue
+        if ch == "\u00d7":  # keep the multiplication sign: it marks leverage (×10)
+            chars.append(ch)
+            origin.append(i)
+            i += 1
+            continue
+        folded = unicodedata.normalize("NFKC", ch) if not ch.isascii() else ch
+        for c in folded:
+            if c in _INVISIBLE or c == _KEYCAP:
+                continue
+            if c in _DASHES:
+                c = "-"
+            elif c in "\u00a0\u2007\u202f\u3000":
+                c = " "
+            chars.append(c)
+            origin.append(i)
+        i += 1
+    text = _fix_mixed_scripts("".join(chars))
+    return Normalized(text=text, origin=tuple(origin), original=original)
+
+
+def _fix_mixed_scripts(text: str) -> str:
+    """In a word mixing Latin and Cyrillic letters, turn the minority's look-alikes into the majority script.
+
+    'BTСUSDT' (one Cyrillic С) becomes 'BTCUSDT'; 'Tейк' (one Latin T) becomes 'Тейк'.  Lengths are kept,
+    so the position map stays valid.
+    """
+    if text.isascii():
+        return text
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        cyr = sum(1 for c in word if "\u0400" <= c <= "\u04ff")
+        lat = sum(1 for c in word if c.isascii())
+        if not cyr or not lat:
+            return word
+        table = _CYR_TO_LAT if lat >= cyr else _LAT_TO_CYR
+        return "".join(table.get(c, c) for c in word)
+
+    return _WORD_RE.sub(fix, text)

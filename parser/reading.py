@@ -1,0 +1,921 @@
+"""Text -> Reading: the one public entry point of the parser, `read_message`.
+
+The grammar (grammars/calls.lark) turns a message into its items: keywords by role, prices, pairs and
+words, each with its position.  This module reads the layout the way a trader does:
+
+* a label (Entry, Targets, Stop, ...) takes the prices after it, on its line and on the following lines
+  that hold only values ("Take-Profit Targets:" then "1) 394,91", "2) 410,55");
+* a direction or order word (Long, Short, limit, spot) takes the prices after it on its own line as the
+  entry ("1INCHUSDT LONG 0.324-0.30", "ETH limit 1228-1217 stop 1190");
+* prices in parentheses next to words are annotations ("(15%)", "(1/3)", "(RR1-2)"), not prices;
+* a line that says "previous" is history; "Average Entry" and "Current price" are figures, not entries.
+
+Then it decides what the message is: a new signal, a follow-up, chatter, or a refusal.  Whatever would
+trade wrongly is refused with a message that says what and where; whatever is not an order is chatter
+(silent).  The parser never invents a number: a market entry without a price, percent targets and "stop
+to entry" stay references (parser.models).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from typing import Literal
+
+from lark import Token
+from lark.exceptions import LarkError
+
+from parser.grammar import calls_parser, lexicon
+from parser.models import (
+    AddTakeProfit,
+    Cancel,
+    Chatter,
+    ClosePosition,
+    Dca,
+    Entry,
+    Margin,
+    MoveStop,
+    Rebuy,
+    Refusal,
+    Side,
+    Signal,
+    Target,
+    TrailingStop,
+    UpdatePrices,
+)
+from parser.models import Reading as ReadingType
+from parser.normalize import Normalized, normalize
+from parser.numbers import CommaStyle, comma_style, is_ambiguous_comma, to_decimal
+from parser.ordering import check_order
+
+Reading = (
+    Signal
+    | AddTakeProfit
+    | ClosePosition
+    | MoveStop
+    | TrailingStop
+    | Rebuy
+    | Dca
+    | UpdatePrices
+    | Cancel
+    | Chatter
+    | Refusal
+)
+
+MAX_MESSAGE_BYTES = 4096
+# A price further than this factor from the entry is a decimal slip (0.3000 written 3000), not a call.
+SLIP_FACTOR = Decimal(10)
+# An entry range wider than this (high / low) is a slip too ("0.148 - 0.0142").
+ENTRY_SPAN = Decimal(3)
+
+# Labels open a field that takes the prices after them.
+_LABEL_ROLE = {
+    "ENTRY": "ENTRY",
+    "TARGET": "TARGET",
+    "TARGET_IDX": "TARGET",
+    "STOP": "STOP",
+    "SELL": "SELL",
+    "DCA": "DCA",
+    "REBUY": "REBUY",
+    "CLOSE": "CLOSE",
+    "AVGENTRY": "INFO",
+    "TRAILING": "TRAILING",
+}
+# Direction and order words open an entry for the rest of their own line.
+_OPENERS = frozenset({"LONG", "SHORT", "LIMIT", "SPOT", "MARKET"})
+_PRICES = frozenset({"PRICE", "PRICE_K"})
+_SEPARATORS = frozenset({"DASH", "SLASH"})
+_VALUE_TYPES = _PRICES | _SEPARATORS | {"PCT", "ITEMNO", "LPAR", "RPAR", "ANNOT", "LEVX"}
+_KEYWORDS = frozenset(
+    {
+        "NOTICE",
+        "NEWSIGNAL",
+        "PREVIOUS",
+        "AVGENTRY",
+        "TRAILING",
+        "BREAKEVEN",
+        "TARGET_IDX",
+        "STOP",
+        "TARGET",
+        "ENTRY",
+        "SELL",
+        "DCA",
+        "REBUY",
+        "LEVERAGE",
+        "CROSS",
+        "ISOLATED",
+        "LONG",
+        "SHORT",
+        "MARKET",
+        "LIMIT",
+        "SPOT",
+        "CLOSE",
+        "CANCEL",
+        "MOVE",
+        "UPDATE",
+        "INVEST",
+        "RISK",
+        "RESULT",
+        "ALLSCOPE",
+        "EXCHANGE",
+    }
+)
+_QUOTE_LINE = re.compile(r"^\s*(?:>|[\[(]\s*in reply to\b)", re.IGNORECASE)
+_COIN_WORD = re.compile(r"(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# public entry point
+
+
+def read_message(text: str) -> ReadingType:
+    """Read one channel message.  Pure and total: any str gives a Reading, nothing raises."""
+    try:
+        if not isinstance(text, str):
+            return Refusal(message="not a text message")
+        if len(text) > MAX_MESSAGE_BYTES or len(text.encode("utf-8", "replace")) > MAX_MESSAGE_BYTES:
+            return Refusal(
+                message=f"the message is longer than {MAX_MESSAGE_BYTES} bytes; a call is never that long"
+            )
+        if not _field_words().search(text) and not _field_words().search(normalize(text).text):
+            return Chatter()
+        return _Reader(normalize(text)).read()
+    except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; a bug must not crash a bot
+        return Refusal(message=f"the message could not be read ({type(exc).__name__}); nothing was sent")
+
+
+@cache
+def _field_words() -> re.Pattern[str]:
+    """Any word that can start a call or a follow-up.  A message with none of them is chatter, unparsed."""
+    lex = lexicon()
+    roles = (
+        "entry",
+        "target",
+        "stop",
+        "sell",
+        "dca",
+        "rebuy",
+        "close",
+        "cancel",
+        "move",
+        "update",
+        "trailing",
+        "breakeven",
+        "long",
+        "short",
+        "leverage",
+        "limit",
+        "market",
+        "spot",
+    )
+    words = [w for r in roles for w in lex.keywords.get(r, [])]
+    body = "|".join(r"[ \t_\-]*".join(w.split(" ")) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+    return re.compile(rf"(?<![A-Za-zА-Яа-яЁё])(?:{body})", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------------------------------
+# the layout walk
+
+
+@dataclass
+class _Field:
+    role: str  # ENTRY TARGET STOP SELL DCA REBUY CLOSE INFO TRAILING ORPHAN
+    label: Token | None
+    line: int
+    strong: bool  # a label's field continues over value-only lines; an opener's ends with its line
+    items: list[Token] = field(default_factory=list)
+    index: int | None = None  # "TP3" -> 3
+
+    def has_prices(self) -> bool:
+        return any(t.type in _PRICES or t.type == "PCT" for t in self.items)
+
+
+@dataclass
+class _Value:
+    price: Decimal | None
+    percent: Decimal | None
+    share: Decimal | None
+    token: Token
+
+
+class _Refuse(Exception):
+    def __init__(self, message: str, token: Token | None = None, expected: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.token = token
+        self.expected = expected
+
+
+@dataclass
+class _Walk:
+    fields: list[_Field] = field(default_factory=list)
+    flags: dict[str, list[Token]] = field(default_factory=dict)  # keyword type -> tokens (not quoted)
+    quoted: list[Token] = field(default_factory=list)
+    lines: dict[int, list[Token]] = field(default_factory=dict)
+    lev: list[Token] = field(default_factory=list)
+    lev_numbers: list[Token] = field(default_factory=list)
+    lev_range: bool = False
+    sized: dict[str, Token] = field(default_factory=dict)  # RISK / INVEST -> its PCT
+    update_word: Token | None = None
+    numbers: list[Token] = field(default_factory=list)  # every written number (for the comma style)
+
+    def flag(self, kind: str) -> bool:
+        return kind in self.flags
+
+
+class _Reader:
+    def __init__(self, norm: Normalized) -> None:
+        self.norm = norm
+        self.lex = lexicon()
+        self.style = CommaStyle.THOUSANDS
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def refusal(self, message: str, token: Token | None = None, expected: tuple[str, ...] = ()) -> Refusal:
+        if token is None or token.start_pos is None:
+            return Refusal(message=message, expected=expected)
+        start = int(token.start_pos)
+        end = int(token.end_pos) if token.end_pos is not None else start + len(str(token))
+        line, column = self.norm.position(start)
+        fragment = self.norm.fragment(start, end)
+        return Refusal(
+            message=f"{message} (line {line}, column {column}: {fragment!r})",
+            line=line,
+            column=column,
+            fragment=fragment,
+            expected=expected,
+        )
+
+    def number(self, token: Token) -> Decimal:
+        value = to_decimal(str(token), self.style)
+        if value is None:
+            raise _Refuse(
+                f"cannot read the number {str(token).strip()!r}", token, ("a price such as 61000 or 0.0245",)
+            )
+        if token.type == "PRICE" and self.style is CommaStyle.CONFLICT and is_ambiguous_comma(str(token)):
+            raise _Refuse(
+                f"cannot tell whether the comma in {str(token).strip()!r} is a decimal point or a thousands "
+                "separator (this message uses both styles)",
+                token,
+            )
+        return value
+
+    # -- the walk ---------------------------------------------------------------------------------
+    def walk(self, tokens: list[Token]) -> _Walk:
+        w = _Walk()
+        quoted_lines = {i + 1 for i, line in enumerate(self.norm.text.split("\n")) if _QUOTE_LINE.match(line)}
+        for tok in tokens:
+            w.lines.setdefault(int(tok.line or 1), []).append(tok)
+        current: _Field | None = None
+        for line_no in sorted(w.lines):
+            toks = w.lines[line_no]
+            if line_no in quoted_lines:
+                w.quoted.extend(toks)
+                continue
+            in_paren, pure = _paren_groups(toks)
+            outside = [t for i, t in enumerate(toks) if not in_paren[i]]
+            has_label = any(t.type in _LABEL_ROLE for t in outside)
+            history = any(t.type == "PREVIOUS" for t in toks)
+            if current is not None and (
+                not current.strong or (not has_label and any(t.type not in _VALUE_TYPES for t in outside))
+            ):
+                current = None
+            first_label_field: _Field | None = None
+            sink: str | None = None
+            for i, tok in enumerate(toks):
+                kind = tok.type
+                if kind in _KEYWORDS:
+                    w.flags.setdefault(kind, []).append(tok)
+                if kind in ("PRICE", "PRICE_K", "PCT"):
+                    w.numbers.append(tok)
+                if history:
+                    continue
+                paren = in_paren[i]
+                if kind in _LABEL_ROLE and not paren:
+                    current = _Field(_LABEL_ROLE[kind], tok, line_no, strong=True)
+                    if kind == "TARGET_IDX":
+                        digits = re.findall(r"\d+", str(tok))
+                        current.index = int(digits[-1]) if digits else None
+                    w.fields.append(current)
+                    if first_label_field is None:
+                        first_label_field = current
+                    sink = None
+                    continue
+                if kind == "BREAKEVEN" and not paren:
+                    # "(Breakeven)", "Breakeven after 2 target", "Trigger: Target (2)": the rest of the line
+                    # describes a trailing rule, not prices of the call
+                    current = _Field("INFO", tok, line_no, strong=False)
+                    w.fields.append(current)
+                    sink = None
+                    continue
+                if kind == "UPDATE":
+                    prev = toks[i - 1] if i else None
+                    if prev is None or prev.type not in _LABEL_ROLE:  # "Stop loss : UPDATE" is no update
+                        w.update_word = w.update_word or tok
+                    continue
+                if kind in _OPENERS and not paren:
+                    if current is None or current.line != line_no or current.role not in ("ENTRY", "ORPHAN"):
+                        current = _Field("ENTRY", tok, line_no, strong=False)
+                        w.fields.append(current)
+                    elif current.role == "ORPHAN":
+                        current.role = "ENTRY"
+                    sink = None
+                    continue
+                if kind == "LEVERAGE":
+                    sink = "LEV"
+                    continue
+                if kind in ("RISK", "INVEST"):
+                    if i and toks[i - 1].type == "PCT":  # "2% risk", "1% деп"
+                        w.sized[kind] = toks[i - 1]
+                        if current is not None and current.items and current.items[-1] is toks[i - 1]:
+                            current.items.pop()
+                    elif i > 1 and toks[i - 1].type == "RPAR" and toks[i - 2].type == "PCT":
+                        w.sized[kind] = toks[i - 2]
+                    else:
+                        sink = kind
+                    continue
+                if kind == "LEVX":
+                    w.lev.append(tok)
+                    if i > 1 and toks[i - 1].type in _SEPARATORS and toks[i - 2].type in ("LEVX", "PRICE"):
+                        w.lev_range = True  # "5x - 10x", "3-10X", "2-5x": no single leverage
+                        if (
+                            toks[i - 2].type == "PRICE"
+                            and current is not None
+                            and toks[i - 2] in current.items
+                        ):
+                            current.items.remove(toks[i - 2])
+                        if toks[i - 2] in w.lev_numbers:
+                            w.lev_numbers.remove(toks[i - 2])
+                    if sink == "LEV":
+                        sink = None
+                    continue
+                if kind == "PCT":
+                    if sink in ("RISK", "INVEST"):
+                        w.sized[sink] = tok
+                        sink = None
+                        continue
+                    if paren:
+                        continue
+                    if current is not None:
+                        current.items.append(tok)
+                    continue
+                if kind in _PRICES:
+                    if sink == "LEV":
+                        w.lev_numbers.append(tok)
+                        sink = None
+                        continue
+                    if sink in ("RISK", "INVEST"):
+                        continue  # "Risk level 8/10"
+                    if paren and not pure[i]:
+                        continue
+                    if current is None or (
+                        has_label and first_label_field is None and current.line != line_no
+                    ):
+                        current = _Field("ORPHAN", None, line_no, strong=False)
+                        w.fields.append(current)
+                    current.items.append(tok)
+                    continue
+                if kind in _SEPARATORS and current is not None and not paren:
+                    current.items.append(tok)
+            # "6.8$ can be stop out": prices before a label that got none belong to it
+            if first_label_field is not None and not first_label_field.has_prices():
+                orphans = [f for f in w.fields if f.role == "ORPHAN" and f.line == line_no]
+                for orphan in orphans:
+                    label = first_label_field.label
+                    if orphan.items and label is not None and _pos(orphan.items[0]) < _pos(label):
+                        first_label_field.items[:0] = orphan.items
+                        orphan.items = []
+        return w
+
+    # -- values of a field ------------------------------------------------------------------------
+    def values(self, f: _Field) -> list[_Value]:
+        out: list[_Value] = []
+        prev: Token | None = None
+        for tok in f.items:
+            if tok.type in _PRICES:
+                value = self.number(tok)
+                if (
+                    tok.type == "PRICE_K"
+                    and out
+                    and prev is not None
+                    and prev.type == "DASH"
+                    and out[-1].price is not None
+                    and out[-1].token.type == "PRICE"
+                ):
+                    # a suffix binds the whole range: "60-61k" is 60000-61000
+                    low = out[-1].price
+                    multiplier = (
+                        Decimal(1_000_000)
+                        if str(tok).strip().rstrip("$").lower().endswith("m")
+                        else Decimal(1000)
+                    )
+                    if low * multiplier <= value * 2 and low * multiplier * 2 >= value and low * 10 < value:
+                        out[-1].price = low * multiplier
+                out.append(_Value(value, None, None, tok))
+            elif tok.type == "PCT":
+                pct = abs(self.number(tok))
+                if out and out[-1].price is not None and prev is not None and prev.type != "SLASH":
+                    if prev is out[-1].token or prev.type == "DASH":
+                        out[-1].share = pct  # "39265 - 20%", "0.9656 70%": a share of the position
+                elif out and out[-1].price is not None:
+                    pass  # "18800 / 5.38%": the gain to that target
+                else:
+                    out.append(_Value(None, pct, None, tok))  # "targets 5% 10% 15%"
+            prev = tok
+        return out
+
+    # -- the reading ------------------------------------------------------------------------------
+    def read(self) -> ReadingType:
+        try:
+            tree = calls_parser().parse(self.norm.text)
+        except LarkError as exc:  # the noise terminal takes any character, so this is a grammar bug
+            line = getattr(exc, "line", None)
+            column = getattr(exc, "column", None)
+            return Refusal(
+                message=f"the message could not be read: {type(exc).__name__}", line=line, column=column
+            )
+        tokens = [t for t in tree.children if isinstance(t, Token)]
+        w = self.walk(tokens)
+        self.style = comma_style([str(t) for t in w.numbers])
+        try:
+            return self.decide(w)
+        except _Refuse as r:
+            return self.refusal(r.message, r.token, r.expected)
+
+    def decide(self, w: _Walk) -> ReadingType:
+        f = w.flag
+        fields_by = _group(w.fields)
+        coin, coin_tok = self.coin(w)
+        acts = f("CLOSE") or f("CANCEL") or f("MOVE") or f("UPDATE") or f("REBUY") or f("DCA")
+        if f("NOTICE") and not (f("CLOSE") or f("CANCEL") or f("MOVE") or (f("BREAKEVEN") and f("STOP"))):
+            return Chatter()  # "TP1 hit", "Target Achieved", "Stoploss Hit", "Signal Activated"
+        if any(t.type == "RMULT" for line in w.lines.values() for t in line) and not f("ENTRY"):
+            return Chatter()  # "тейк 0.89R": a result in R
+        entries = self.collect(fields_by.get("ENTRY", []))
+        sells = self.collect(fields_by.get("SELL", []))
+        targets = self.collect(fields_by.get("TARGET", []))
+        stops = self.collect(fields_by.get("STOP", []))
+        dcas = self.collect(fields_by.get("DCA", []))
+        closes = self.collect(fields_by.get("CLOSE", []))
+        rebuys = self.collect(fields_by.get("REBUY", []))
+        sell_opens_short = False
+        if sells:
+            if not entries and not targets:
+                entries, sell_opens_short = sells, True
+            elif entries and not targets:
+                targets = sells
+            elif not entries and targets:
+                entries, sell_opens_short = sells, True
+            else:
+                raise _Refuse(
+                    "'sell' prices come with both an entry and targets; cannot tell what they are",
+                    sells[0].token,
+                )
+        if not entries and coin_tok is not None:
+            entries = self.orphans_after(w, coin_tok)
+        market = f("MARKET")
+        update = w.update_word is not None and not f("NEWSIGNAL")
+        stop_prices = [v for v in stops if v.price is not None]
+
+        if update and (entries or targets or stop_prices):
+            return self.update_prices(w, coin, entries, targets, stop_prices)
+        if f("REBUY") and (rebuys or entries) and not (f("NEWSIGNAL")):
+            return self.rebuy(w, coin, rebuys or entries)
+        if coin and (entries or market) and (stop_prices or targets or closes):
+            if not targets and closes:
+                targets = closes
+            return self.signal(
+                w, coin, coin_tok, entries + dcas, targets, stop_prices, market, sell_opens_short
+            )
+        # ---- follow-ups ----
+        scope = self.scope(w)
+        if f("CANCEL"):
+            return Cancel(coin=coin, scope=scope or ("pending" if f("LIMIT") else None))
+        if f("CLOSE") and not (f("STOP") and not f("MOVE")):
+            return ClosePosition(coin=coin, percent=self.close_percent(w), scope=scope)
+        if f("CLOSE"):
+            return Chatter()  # "Closed at stoploss": the stop already did it
+        if f("BREAKEVEN") and (f("STOP") or f("MOVE")):
+            return MoveStop(coin=coin, to_entry=True, scope=scope)
+        if f("TRAILING"):
+            return self.trailing(w, coin)
+        if stop_prices and not entries and not targets and not f("RESULT"):
+            distinct = {v.price for v in stop_prices}
+            if len(distinct) > 1:
+                raise _Refuse("two different stop prices; which one?", stop_prices[1].token)
+            return MoveStop(coin=coin, price=stop_prices[0].price, scope=scope)
+        if dcas and not entries and not targets and not stop_prices:
+            prices = [v for v in dcas if v.price is not None]
+            if len(prices) == 1:
+                return Dca(coin=coin, price=prices[0].price)  # type: ignore[arg-type]
+        if targets and not entries and not stop_prices and not f("RESULT") and not acts:
+            indexed = [x for x in fields_by.get("TARGET", []) if x.index is not None and x.has_prices()]
+            if len(targets) == 1 and indexed:
+                v = targets[0]
+                return AddTakeProfit(
+                    coin=coin, target=Target(price=v.price, percent=v.percent, share=v.share)
+                )
+        return self.not_a_call(w, coin, entries, targets, stop_prices)
+
+    # -- pieces -----------------------------------------------------------------------------------
+    def collect(self, fields: list[_Field]) -> list[_Value]:
+        out: list[_Value] = []
+        for f in fields:
+            out.extend(self.values(f))
+        return out
+
+    def orphans_after(self, w: _Walk, coin_tok: Token) -> list[_Value]:
+        """Prices on the coin's own line after it ("MATIC/USDT 1.149", "Hype scalp 42.23 stop 41")."""
+        line = int(coin_tok.line or 0)
+        out: list[_Value] = []
+        for f in w.fields:
+            if f.role == "ORPHAN" and f.line == line and f.items and _pos(f.items[0]) > _pos(coin_tok):
+                out.extend(self.values(f))
+        return out
+
+    def scope(self, w: _Walk) -> Literal["all", "longs", "shorts", "pending"] | None:
+        if not w.flag("ALLSCOPE"):
+            return None
+        if w.flag("LONG") and not w.flag("SHORT"):
+            return "longs"
+        if w.flag("SHORT") and not w.flag("LONG"):
+            return "shorts"
+        if w.flag("LIMIT"):
+            return "pending"
+        return "all"
+
+    def close_percent(self, w: _Walk) -> Decimal:
+        for tok in w.flags.get("CLOSE", []):
+            if "half" in str(tok).lower():
+                return Decimal(50)
+        pcts = [t for line in w.lines.values() for t in line if t.type == "PCT"]
+        if len(pcts) == 1 and not w.flag("RESULT"):
+            value = abs(self.number(pcts[0]))
+            if not 0 < value <= 100:
+                raise _Refuse("a close takes a percentage between 1 and 100", pcts[0])
+            return value
+        return Decimal(100)
+
+    def trailing(self, w: _Walk, coin: str | None) -> ReadingType:
+        fields = [x for x in w.fields if x.role == "TRAILING"]
+        values = self.collect(fields)
+        pcts = [v for v in values if v.percent is not None]
+        prices = [v for v in values if v.price is not None]
+        if pcts and not prices:
+            return TrailingStop(coin=coin, distance_percent=pcts[0].percent)
+        if prices and len(prices) <= 2:
+            limit = prices[1].price if len(prices) == 2 else None
+            return TrailingStop(coin=coin, price=prices[0].price, limit_price=limit)
+        if not values:
+            return Chatter()
+        raise _Refuse(
+            "cannot read the trailing stop: give a distance ('trail 1.5%') or a price", values[0].token
+        )
+
+    def rebuy(self, w: _Walk, coin: str | None, values: list[_Value]) -> ReadingType:
+        prices = sorted({v.price for v in values if v.price is not None})
+        if not prices or len(prices) > 2:
+            raise _Refuse("a rebuy zone needs one or two prices", values[0].token if values else None)
+        self.check_span(prices, values)
+        invest = w.sized.get("INVEST")
+        return Rebuy(
+            coin=coin, low=prices[0], high=prices[-1], invest=self.number(invest) if invest else None
+        )
+
+    def update_prices(
+        self, w: _Walk, coin: str | None, entries: list[_Value], targets: list[_Value], stops: list[_Value]
+    ) -> ReadingType:
+        entry_prices = sorted({v.price for v in entries if v.price is not None})
+        if len(entry_prices) > 2:
+            raise _Refuse("an entry update takes one or two prices (low and high)", entries[2].token)
+        if any(v.percent is not None for v in targets):
+            raise _Refuse("new targets must be prices", targets[0].token)
+        if len({v.price for v in stops}) > 1:
+            raise _Refuse("two different stop prices; which one?", stops[1].token)
+        target_prices = [v.price for v in targets if v.price is not None]
+        stop = stops[0].price if stops else None
+        side = self.side_words(w)
+        if entry_prices:
+            self.check_span(entry_prices, entries)
+            if side is None and stop is not None:
+                side = (
+                    Side.LONG if stop < entry_prices[0] else Side.SHORT if stop > entry_prices[-1] else None
+                )
+            if side is not None:
+                problem = check_order(side, entry_prices[0], entry_prices[-1], target_prices, stop)
+                if problem is not None:
+                    bad = (
+                        targets[problem.target_index]
+                        if problem.target_index is not None
+                        else (stops[0] if stops else entries[0])
+                    )
+                    raise _Refuse(problem.message, bad.token)
+        return UpdatePrices(
+            coin=coin,
+            entry_low=entry_prices[0] if entry_prices else None,
+            entry_high=entry_prices[-1] if entry_prices else None,
+            targets=tuple(Target(price=p) for p in target_prices),
+            stop_loss=stop,
+        )
+
+    def side_words(self, w: _Walk) -> Side | None:
+        longs, shorts = w.flag("LONG"), w.flag("SHORT")
+        if longs and shorts:
+            raise _Refuse("the message says both long and short", w.flags["SHORT"][0])
+        return Side.LONG if longs else Side.SHORT if shorts else None
+
+    def check_span(self, prices: list[Decimal], values: list[_Value]) -> None:
+        if prices and prices[0] > 0 and prices[-1] / prices[0] > ENTRY_SPAN:
+            bad = next((v for v in values if v.price == prices[0]), values[0])
+            raise _Refuse(
+                f"the entry runs from {prices[0]} to {prices[-1]}: one of them looks like a decimal slip",
+                bad.token,
+            )
+        if prices and prices[0] <= 0:
+            raise _Refuse("an entry price must be above zero", values[0].token)
+
+    def signal(
+        self,
+        w: _Walk,
+        coin: str,
+        coin_tok: Token | None,
+        entries: list[_Value],
+        targets: list[_Value],
+        stops: list[_Value],
+        market: bool,
+        sell_opens_short: bool,
+    ) -> ReadingType:
+        entry_values = [v for v in entries if v.price is not None]
+        prices = sorted({v.price for v in entry_values if v.price is not None})
+        if len(prices) > 3:
+            raise _Refuse(
+                f"{len(prices)} entry prices; a signal takes at most three (low, middle, high)",
+                entry_values[3].token,
+            )
+        self.check_span(prices, entry_values)
+        if len({v.price for v in stops}) > 1:
+            raise _Refuse("two different stop prices; which one?", stops[1].token)
+        stop = stops[0].price if stops else None
+        percent_targets = [v for v in targets if v.percent is not None]
+        price_targets = [v for v in targets if v.price is not None]
+        if percent_targets and price_targets:
+            raise _Refuse("targets mix prices and percentages", percent_targets[0].token)
+        # direction: the words, else the stop's side, else the targets' side
+        side = self.side_words(w)
+        inferred = False
+        if sell_opens_short:
+            if side is Side.LONG:
+                raise _Refuse("'sell' opens a short, but the message says long", w.flags["LONG"][0])
+            side = Side.SHORT
+        if side is None and prices:
+            inferred = True
+            if stop is not None and stop < prices[0]:
+                side = Side.LONG
+            elif stop is not None and stop > prices[-1]:
+                side = Side.SHORT
+            elif stop is None and price_targets and all(v.price > prices[-1] for v in price_targets):  # type: ignore[operator]
+                side = Side.LONG
+            elif stop is None and price_targets and all(v.price < prices[0] for v in price_targets):  # type: ignore[operator]
+                side = Side.SHORT
+        if side is None:
+            raise _Refuse(
+                "say long or short: the prices do not show the direction",
+                entry_values[0].token if entry_values else coin_tok,
+                ("long", "short"),
+            )
+        # every price within a sane distance of the entry (a decimal slip is refused, not sent)
+        if prices:
+            mid = (prices[0] + prices[-1]) / 2
+            for v in [*price_targets, *stops]:
+                assert v.price is not None
+                if v.price <= 0 or v.price > mid * SLIP_FACTOR or v.price * SLIP_FACTOR < mid:
+                    raise _Refuse(
+                        f"{v.price} is more than {SLIP_FACTOR}x away from the entry {mid}: a decimal slip?",
+                        v.token,
+                    )
+        target_prices = [v.price for v in price_targets if v.price is not None]
+        problem = check_order(
+            side, prices[0] if prices else None, prices[-1] if prices else None, target_prices, stop
+        )
+        if problem is not None:
+            if problem.target_index is not None:
+                bad: Token | None = price_targets[problem.target_index].token
+            elif problem.field == "stop" and stops:
+                bad = stops[0].token
+            else:
+                bad = entry_values[0].token if entry_values else None
+            hint = " (the direction was read from the stop)" if inferred else ""
+            raise _Refuse(problem.message + hint, bad)
+        if not targets:
+            raise _Refuse(
+                "no take-profit target: the Signal API needs at least TP1",
+                entry_values[0].token if entry_values else coin_tok,
+                ("a target such as 'TP1 63000'",),
+            )
+        for v in percent_targets:
+            if v.percent is None or not 0 < v.percent < 100:
+                raise _Refuse("a percent target must be between 0% and 100%", v.token)
+        shares: tuple[Decimal, ...] = ()
+        if len(prices) > 1 and len(entry_values) == len(prices) and all(v.share for v in entry_values):
+            by_price = {v.price: v.share for v in entry_values}
+            shares = tuple(by_price[p] for p in prices)  # type: ignore[misc]
+        leverage = self.leverage(w)
+        margin = Margin.CROSS if w.flag("CROSS") else Margin.ISOLATED if w.flag("ISOLATED") else None
+        if w.flag("CROSS") and w.flag("ISOLATED"):
+            raise _Refuse("the message names both cross and isolated margin", w.flags["ISOLATED"][0])
+        invest = w.sized.get("INVEST")
+        risk = w.sized.get("RISK")
+        invest_value = abs(self.number(invest)) if invest else None
+        risk_value = abs(self.number(risk)) if risk else None
+        if invest_value is not None and not 0 < invest_value <= 100:
+            raise _Refuse("the investment must be between 0% and 100%", invest)
+        if risk_value is not None and not 0 < risk_value <= 100:
+            risk_value = None
+        return Signal(
+            coin=coin,
+            quote=self.quote(w),
+            side=side,
+            entry=Entry(prices=tuple(prices), market=market, shares=shares),
+            targets=tuple(Target(price=v.price, percent=v.percent, share=v.share) for v in targets),
+            stop_loss=stop,
+            leverage=leverage,
+            margin=margin,
+            exchange=self.exchange(w),
+            invest=invest_value,
+            risk=risk_value,
+            side_inferred=inferred and not sell_opens_short,
+        )
+
+    def leverage(self, w: _Walk) -> int | None:
+        if w.lev_range:
+            return None
+        values: set[Decimal] = set()
+        first: dict[Decimal, Token] = {}
+        for tok in [*w.lev, *w.lev_numbers]:
+            digits = re.sub(r"[^\d.,]", "", str(tok)).replace(",", ".")
+            try:
+                value = Decimal(digits)
+            except ArithmeticError:
+                raise _Refuse("cannot read the leverage", tok) from None
+            values.add(value)
+            first.setdefault(value, tok)
+        if len(values) != 1:
+            return None  # none, or several ("3x-5x", "5x or 10x"): no single leverage to pick
+        value = values.pop()
+        if value != value.to_integral_value() or not 1 <= value <= 125:
+            raise _Refuse(
+                f"leverage {value} is outside 1..125", first[value], ("a leverage from 1x to 125x",)
+            )
+        return int(value)
+
+    def exchange(self, w: _Walk) -> str | None:
+        codes = {self.lex.exchange_code(str(t)) for t in w.flags.get("EXCHANGE", [])}
+        codes.discard(None)
+        if len(codes) != 1:
+            return None  # none, or a list of several ("Binance/Bybit/Bitmex"): the channel's default
+        code = codes.pop()
+        if code == "unsupported":
+            tok = w.flags["EXCHANGE"][0]
+            raise _Refuse(f"the Signal API does not trade on {str(tok).strip()}", tok)
+        return code
+
+    def quote(self, w: _Walk) -> str | None:
+        for tok in w.flags.get("PAIR", []) + [t for t in w.quoted if t.type == "PAIR"]:
+            return _split_pair(str(tok))[1]
+        pairs = [t for line in w.lines.values() for t in line if t.type == "PAIR"]
+        return _split_pair(str(pairs[0]))[1] if pairs else None
+
+    def coin(self, w: _Walk) -> tuple[str | None, Token | None]:
+        """The coin: a pair (BTC/USDT), a tagged symbol ($BTC, #BTC), or the word a call is built around."""
+        quoted_ids = {id(t) for t in w.quoted}
+        pairs = [t for line in w.lines.values() for t in line if t.type == "PAIR" and id(t) not in quoted_ids]
+        coins = {_split_pair(str(t))[0] for t in pairs}
+        if len(coins) > 1:
+            raise _Refuse("the message names more than one pair: " + ", ".join(sorted(coins)), pairs[1])
+        if coins:
+            return coins.pop(), pairs[0]
+        symbols = [
+            t for line in w.lines.values() for t in line if t.type == "SYMBOL" and id(t) not in quoted_ids
+        ]
+        names = {str(t).strip("#$ ").upper() for t in symbols}
+        if len(names) > 1:
+            raise _Refuse("the message names more than one coin: " + ", ".join(sorted(names)), symbols[1])
+        if names:
+            return names.pop(), symbols[0]
+        word = self.coin_word(w)
+        if word is not None:
+            return str(word).upper(), word
+        for tok in w.quoted:  # a reply quoting the signal it is about
+            if tok.type == "PAIR":
+                return _split_pair(str(tok))[0], None
+            if tok.type == "SYMBOL":
+                return str(tok).strip("#$ ").upper(), None
+        return None, None
+
+    def coin_word(self, w: _Walk) -> Token | None:
+        """A coin named as a plain word ("ETH limit ...", "short CRV ...", "Hype scalp 42.23 stop 41")."""
+        quoted_ids = {id(t) for t in w.quoted}
+        for line_no in sorted(w.lines):
+            toks = [t for t in w.lines[line_no] if id(t) not in quoted_ids]
+            if not any(t.type in _PRICES or t.type in _OPENERS or t.type in _LABEL_ROLE for t in toks):
+                continue
+            in_paren, _ = _paren_groups(toks)
+            visible = [t for i, t in enumerate(toks) if not in_paren[i]]
+            anchors = [i for i, t in enumerate(visible) if t.type in ("LONG", "SHORT", "LIMIT", "SPOT")]
+            for i in anchors:
+                after = visible[i + 1] if i + 1 < len(visible) else None
+                if after is not None and self.is_coin_word(after):
+                    return after
+                j = i - 1
+                while j >= 0 and visible[j].type in _KEYWORDS:
+                    j -= 1
+                if j >= 0 and self.is_coin_word(visible[j]):
+                    return visible[j]
+            for t in visible:
+                if t.type in _PRICES:
+                    break
+                if self.is_coin_word(t):
+                    return t
+        return None
+
+    def is_coin_word(self, tok: Token) -> bool:
+        text = str(tok)
+        return (
+            tok.type == "WORD"
+            and _COIN_WORD.fullmatch(text) is not None
+            and text.lower() not in self.lex.stopwords
+        )
+
+    def not_a_call(
+        self, w: _Walk, coin: str | None, entries: list[_Value], targets: list[_Value], stops: list[_Value]
+    ) -> ReadingType:
+        """Nothing readable as an order: chatter, unless it plainly tries to be a call."""
+        f = w.flag
+        entry_label = [x for x in w.fields if x.role == "ENTRY" and x.strong]
+        if entry_label and not entries and not f("MARKET") and (targets or stops) and coin:
+            label = entry_label[0].label
+            raise _Refuse("the entry has no price", label, ("an entry price such as 'Entry 60000'",))
+        if coin is None and entries and (targets or stops) and (f("ENTRY") or f("LONG") or f("SHORT")):
+            raise _Refuse(
+                "which coin? the call names no pair", entries[0].token, ("a pair such as BTC/USDT",)
+            )
+        return Chatter()
+
+
+# ---------------------------------------------------------------------------------------------------
+# small helpers
+
+
+def _paren_groups(toks: list[Token]) -> tuple[list[bool], list[bool]]:
+    """For each token: is it inside parentheses, and is its group only prices ("(88000-87900)")?"""
+    in_paren = [False] * len(toks)
+    pure = [True] * len(toks)
+    depth = 0
+    start = 0
+    groups: list[tuple[int, int]] = []
+    for i, tok in enumerate(toks):
+        if tok.type == "LPAR":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif tok.type == "RPAR" and depth:
+            depth -= 1
+            if depth == 0:
+                groups.append((start, i))
+    if depth:
+        groups.append((start, len(toks) - 1))
+    for a, b in groups:
+        inner = toks[a + 1 : b]
+        is_pure = all(t.type in _PRICES or t.type in _SEPARATORS for t in inner)
+        for i in range(a, b + 1):
+            in_paren[i] = True
+            pure[i] = is_pure
+    return in_paren, pure
+
+
+def _pos(tok: Token) -> int:
+    return int(tok.start_pos or 0)
+
+
+def _group(fields: Iterable[_Field]) -> dict[str, list[_Field]]:
+    out: dict[str, list[_Field]] = {}
+    for f in fields:
+        out.setdefault(f.role, []).append(f)
+    return out
+
+
+_QUOTES = ("USDT", "USDC", "BUSD", "FDUSD", "TUSD", "USD", "BTC", "ETH", "BNB", "EUR")
+
+
+def _split_pair(raw: str) -> tuple[str, str]:
+    text = re.sub(r"[#$\s]", "", raw).upper()
+    text = re.sub(r"(\.P|\.?PERP)$", "", text)
+    parts = re.split(r"[/\-_:]", text)
+    if len(parts) == 2 and parts[0] and parts[1]:
+        return parts[0], parts[1]
+    for quote in _QUOTES:
+        if text.endswith(quote) and len(text) > len(quote):
+            return text[: -len(quote)], quote
+    return text, ""
