@@ -123,6 +123,19 @@ _KEYWORDS = frozenset(
         "EXCHANGE",
     }
 )
+# Words that may come before an action keyword without making it part of a sentence about something else.
+_LEAD_OK = frozenset({
+    "signal", "trade", "trades", "position", "positions", "the", "my", "our", "this", "all", "and",
+    "please", "pls", "now", "vip", "update", "order", "orders", "spot", "futures", "trader",
+})
+# Words allowed between a keyword and its price: "DCA at 55k", "Move stops to 21.4", "SL now 59k".
+_CONNECTORS = frozenset(
+    {"at", "to", "on", "around", "near", "in", "now", "new", "is", "price", "level", "the"}
+)
+# After "close", these words make it a price condition ("a daily close above 45k"), not an order.
+_CONDITIONS = frozenset({"to", "above", "below", "under", "over", "near", "candle", "beneath", "into"})
+_SMALL_INT = re.compile(r"\d{1,2}")
+_Scope = Literal["all", "longs", "shorts", "pending"] | None
 _QUOTE_LINE = re.compile(r"^\s*(?:>|[\[(]\s*in reply to\b)", re.IGNORECASE)
 _COIN_WORD = re.compile(r"(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}")
 
@@ -266,6 +279,7 @@ class _Reader:
     def walk(self, tokens: list[Token]) -> _Walk:
         w = _Walk()
         quoted_lines = {i + 1 for i, line in enumerate(self.norm.text.split("\n")) if _QUOTE_LINE.match(line)}
+        norm_lines = self.norm.text.split("\n")
         for tok in tokens:
             w.lines.setdefault(int(tok.line or 1), []).append(tok)
         current: _Field | None = None
@@ -293,6 +307,8 @@ class _Reader:
                 if history:
                     continue
                 paren = in_paren[i]
+                if kind == "CLOSE" and first_label_field is not None:
+                    continue  # "SL: daily close below 41000": part of the stop, not a list of targets
                 if kind in _LABEL_ROLE and not paren:
                     current = _Field(_LABEL_ROLE[kind], tok, line_no, strong=True)
                     if kind == "TARGET_IDX":
@@ -370,6 +386,10 @@ class _Reader:
                         continue  # "Risk level 8/10"
                     if paren and not pure[i]:
                         continue
+                    nxt = toks[i + 1] if i + 1 < len(toks) else None
+                    numbered = nxt is not None and nxt.type == "RPAR" and _SMALL_INT.fullmatch(str(tok))
+                    if numbered and not paren:
+                        continue  # "Targets: 1) 43000 2) 44000": an item number, not a price
                     if current is None or (
                         has_label and first_label_field is None and current.line != line_no
                     ):
@@ -379,6 +399,11 @@ class _Reader:
                     continue
                 if kind in _SEPARATORS and current is not None and not paren:
                     current.items.append(tok)
+            # "TP1 ✅ 43000": a ticked target is a result report
+            if current is not None and current.role == "TARGET" and current.has_prices():
+                text_line = norm_lines[line_no - 1] if line_no <= len(norm_lines) else ""
+                if "\u2705" in text_line or "\u2714" in text_line:
+                    w.flags.setdefault("NOTICE", []).append(current.items[-1])
             # "6.8$ can be stop out": prices before a label that got none belong to it
             if first_label_field is not None and not first_label_field.has_prices():
                 orphans = [f for f in w.fields if f.role == "ORPHAN" and f.line == line_no]
@@ -447,10 +472,11 @@ class _Reader:
     def decide(self, w: _Walk) -> ReadingType:
         f = w.flag
         fields_by = _group(w.fields)
+        for role in ("ENTRY", "TARGET", "STOP"):
+            self.strip_label_indexes(fields_by.get(role, []))
         coin, coin_tok = self.coin(w)
-        acts = f("CLOSE") or f("CANCEL") or f("MOVE") or f("UPDATE") or f("REBUY") or f("DCA")
         if f("NOTICE") and not (f("CLOSE") or f("CANCEL") or f("MOVE") or (f("BREAKEVEN") and f("STOP"))):
-            return Chatter()  # "TP1 hit", "Target Achieved", "Stoploss Hit", "Signal Activated"
+            return Chatter()  # "TP1 hit", "Target Achieved", "Stoploss Hit", "Signal Activated", "TP1 ✅"
         if any(t.type == "RMULT" for line in w.lines.values() for t in line) and not f("ENTRY"):
             return Chatter()  # "тейк 0.89R": a result in R
         entries = self.collect(fields_by.get("ENTRY", []))
@@ -475,55 +501,156 @@ class _Reader:
                 )
         if not entries and coin_tok is not None:
             entries = self.orphans_after(w, coin_tok)
+            if entries:
+                # a bare "COIN price ..." line is the weakest form of call: its stop and targets must
+                # follow their keywords plainly ("stop .549", not "stop hunting below 44k")
+                stops = self.plain_values(w, fields_by.get("STOP", []))
+                targets = self.plain_values(w, fields_by.get("TARGET", []))
         market = f("MARKET")
-        update = w.update_word is not None and not f("NEWSIGNAL")
         stop_prices = [v for v in stops if v.price is not None]
-
-        if update and (entries or targets or stop_prices):
+        stop_percents = [v for v in stops if v.percent is not None]
+        update = (
+            w.update_word is not None
+            and not f("NEWSIGNAL")
+            and self.leads(w.update_word, w, coin)
+            and (entries or stop_prices or len(targets) > 1)
+        )
+        if update and not entries and not targets:
+            return self.move_stop_to(w, coin, stop_prices)
+        if update:
             return self.update_prices(w, coin, entries, targets, stop_prices)
-        if f("REBUY") and (rebuys or entries) and not (f("NEWSIGNAL")):
+        rebuy_word = self.leading(w, "REBUY", coin)
+        if rebuy_word is not None and (rebuys or entries) and not f("NEWSIGNAL"):
             return self.rebuy(w, coin, rebuys or entries)
-        if coin and (entries or market) and (stop_prices or targets or closes):
-            if not targets and closes:
-                targets = closes
+        if coin and (entries or market) and (stop_prices or targets or stop_percents):
+            if not targets and closes and stop_prices:
+                targets = closes  # "Close 33660 31500 29700" under a call: the targets
+            if stop_percents and not stop_prices:
+                raise _Refuse(
+                    "the stop is a percentage; give the stop as a price", stop_percents[0].token,
+                    ("a stop price such as 'SL 58000'",),
+                )
             return self.signal(
                 w, coin, coin_tok, entries + dcas, targets, stop_prices, market, sell_opens_short
             )
-        # ---- follow-ups ----
+        # ---- follow-ups: each must lead its line ("Close TRB", not "a daily close above 45k") ----
         scope = self.scope(w)
-        if f("CANCEL"):
+        if f("CANCEL") and self.leads(w.flags["CANCEL"][0], w, coin):
             return Cancel(coin=coin, scope=scope or ("pending" if f("LIMIT") else None))
-        if f("CLOSE") and not (f("STOP") and not f("MOVE")):
+        close_word = self.leading(w, "CLOSE", coin)
+        if close_word is not None and not (f("STOP") and not f("MOVE") and not f("BREAKEVEN")):
             return ClosePosition(coin=coin, percent=self.close_percent(w), scope=scope)
-        if f("CLOSE"):
+        if close_word is not None:
             return Chatter()  # "Closed at stoploss": the stop already did it
-        if f("BREAKEVEN") and (f("STOP") or f("MOVE")):
+        stop_word = self.leading(w, "STOP", coin) or self.leading(w, "MOVE", coin)
+        if f("BREAKEVEN") and stop_word is not None:
             return MoveStop(coin=coin, to_entry=True, scope=scope)
-        if f("TRAILING"):
+        if f("TRAILING") and self.leads(w.flags["TRAILING"][0], w, coin):
             return self.trailing(w, coin)
-        if stop_prices and not entries and not targets and not f("RESULT"):
-            distinct = {v.price for v in stop_prices}
-            if len(distinct) > 1:
-                raise _Refuse("two different stop prices; which one?", stop_prices[1].token)
-            return MoveStop(coin=coin, price=stop_prices[0].price, scope=scope)
-        if dcas and not entries and not targets and not stop_prices:
+        if stop_prices and stop_word is not None and not entries and not targets and not f("RESULT"):
+            field_ = fields_by["STOP"][0]
+            if f("MOVE") or self.plainly_follows(w, field_.label, stop_prices[0].token):
+                return self.move_stop_to(w, coin, stop_prices, scope)
+        dca_word = self.leading(w, "DCA", coin)
+        if dcas and dca_word is not None and not entries and not targets and not stop_prices:
             prices = [v for v in dcas if v.price is not None]
-            if len(prices) == 1:
+            if len(prices) == 1 and self.plainly_follows(w, dca_word, prices[0].token):
                 return Dca(coin=coin, price=prices[0].price)  # type: ignore[arg-type]
-        if targets and not entries and not stop_prices and not f("RESULT") and not acts:
-            indexed = [x for x in fields_by.get("TARGET", []) if x.index is not None and x.has_prices()]
-            if len(targets) == 1 and indexed:
+        tp_word = self.leading(w, "TARGET_IDX", coin)
+        if targets and tp_word is not None and not entries and not stop_prices and not f("RESULT"):
+            if len(targets) == 1 and self.plainly_follows(w, tp_word, targets[0].token):
                 v = targets[0]
                 return AddTakeProfit(
                     coin=coin, target=Target(price=v.price, percent=v.percent, share=v.share)
                 )
         return self.not_a_call(w, coin, entries, targets, stop_prices)
 
+    def strip_label_indexes(self, fields: list[_Field]) -> None:
+        """"Target 1  11.60 / Target 2  10" and "Entry 1: 100": the small number right after a repeated
+        label is its index, when every such label carries its own position (1, 2, 3...) before a price."""
+        labelled = [x for x in fields if x.strong and x.label is not None and x.label.type != "TARGET_IDX"]
+
+        def index_then_price(x: _Field, ordinal: int) -> bool:
+            prices = [t for t in x.items if t.type in _PRICES]
+            return (
+                len(prices) >= 2 and x.items[0] is prices[0] and str(prices[0]).strip() == str(ordinal)
+                and prices[1].line == prices[0].line
+            )
+
+        def colon_after(tok: Token) -> bool:
+            end = int(tok.end_pos or 0)
+            return re.match(r"[ \t]*[:)]", self.norm.text[end:]) is not None
+
+        if len(labelled) >= 2 and all(index_then_price(x, n) for n, x in enumerate(labelled, start=1)):
+            for x in labelled:
+                x.items.pop(0)
+            return
+        for n, x in enumerate(labelled, start=1):
+            if index_then_price(x, n) and colon_after(x.items[0]):
+                x.items.pop(0)
+
+    def move_stop_to(
+        self, w: _Walk, coin: str | None, stops: list[_Value], scope: _Scope = None
+    ) -> ReadingType:
+        distinct = {v.price for v in stops}
+        if len(distinct) != 1:
+            raise _Refuse("two different stop prices; which one?", stops[1].token if stops[1:] else None)
+        return MoveStop(coin=coin, price=stops[0].price, scope=scope)
+
+    def leading(self, w: _Walk, kind: str, coin: str | None) -> Token | None:
+        """The first `kind` keyword that leads its line, if any."""
+        for tok in w.flags.get(kind, []):
+            if kind == "CLOSE" and self.conditional(w, tok):
+                continue  # "close to 45k", "close above 45k": market talk, not an order
+            if self.leads(tok, w, coin):
+                return tok
+        return None
+
+    def conditional(self, w: _Walk, tok: Token) -> bool:
+        line = w.lines.get(int(tok.line or 0), [])
+        after = [t for t in line if _pos(t) > _pos(tok)]
+        return bool(after) and after[0].type == "WORD" and str(after[0]).lower() in _CONDITIONS
+
+    def leads(self, tok: Token, w: _Walk, coin: str | None) -> bool:
+        """Does the keyword open its sentence?  Only a coin, a pair, direction words or words such as
+        "signal" may come before it on its line ("#TRXUSDT Signal Closed", "Close TRB", "ETH | Stops
+        moved to BE"), not free words ("a daily close above", "don't cancel")."""
+        for before in w.lines.get(int(tok.line or 0), []):
+            if before is tok or _pos(before) >= _pos(tok):
+                return True
+            if before.type != "WORD" or len(str(before)) < 2:
+                continue
+            word = str(before).lower()
+            if word in _LEAD_OK or (coin is not None and word.upper() == coin):
+                continue
+            return False
+        return True
+
+    def plainly_follows(self, w: _Walk, label: Token | None, value: Token) -> bool:
+        """No free word between a keyword and its price ("SL 59k", "Move stops to 21.4"; not "stop hunting
+        below 44k")."""
+        if label is None:
+            return False
+        for line in w.lines.values():
+            for tok in line:
+                if _pos(label) < _pos(tok) < _pos(value) and tok.type == "WORD":
+                    if str(tok).lower() not in _CONNECTORS and len(str(tok)) > 1:
+                        return False
+        return True
+
     # -- pieces -----------------------------------------------------------------------------------
     def collect(self, fields: list[_Field]) -> list[_Value]:
         out: list[_Value] = []
         for f in fields:
             out.extend(self.values(f))
+        return out
+
+    def plain_values(self, w: _Walk, fields: list[_Field]) -> list[_Value]:
+        out: list[_Value] = []
+        for f in fields:
+            values = self.values(f)
+            if values and self.plainly_follows(w, f.label, values[0].token):
+                out.extend(values)
         return out
 
     def orphans_after(self, w: _Walk, coin_tok: Token) -> list[_Value]:
@@ -679,6 +806,8 @@ class _Reader:
                 side = Side.LONG
             elif stop is None and price_targets and all(v.price < prices[0] for v in price_targets):  # type: ignore[operator]
                 side = Side.SHORT
+        if side is Side.SHORT and w.flag("SPOT"):
+            raise _Refuse("a spot call cannot be a short", w.flags["SPOT"][0], ("long",))
         if side is None:
             raise _Refuse(
                 "say long or short: the prices do not show the direction",
