@@ -38,6 +38,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bridge.payload import ChannelDefaults
+
 Platform = Literal["telegram", "discord", "console"]
 Mode = Literal["live", "confirm", "dry-run"]
 PLATFORMS: tuple[Platform, ...] = ("telegram", "discord", "console")
@@ -305,6 +307,19 @@ class ChannelConfig(_Section):
     def env_is_set(self, name: str) -> bool:
         """Whether the variable NAME had a non-empty value when the configuration was loaded."""
         return name in self._environment
+
+    def defaults(self) -> ChannelDefaults:
+        """The payload builder's view of this channel (`dca_multiplier` keeps the builder's default)."""
+        return ChannelDefaults(
+            exchange=self.exchange,
+            quote=self.quote,
+            invest=self.invest,
+            invest_cap=self.invest_cap,
+            account=self.account,
+            api_version=self.api_version,
+            too_many_targets=self.too_many_targets,
+            leverage_cap=self.leverage_cap,
+        )
 
 
 # --- the whole file -------------------------------------------------------------------------------------

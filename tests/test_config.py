@@ -360,3 +360,10 @@ def test_demo_config_is_one_live_console_channel_with_the_demo_keys() -> None:
 def test_demo_config_takes_a_store_url() -> None:
     config = BridgeConfig.demo("http://127.0.0.1:1", store_url="sqlite:///tmp/x.sqlite")
     assert config.store.url == "sqlite:///tmp/x.sqlite"
+
+
+def test_channel_defaults_carry_the_trading_settings_to_the_payload_builder() -> None:
+    defaults = parse_config(VALID, env=ENV).channels[0].defaults()
+    assert (defaults.exchange, defaults.quote, defaults.account) == ("BYBIT", "USDT", "SPOT")
+    assert (defaults.invest, defaults.invest_cap) == (Decimal("2.5"), Decimal(10))
+    assert (defaults.api_version, defaults.too_many_targets, defaults.leverage_cap) == (1, "cut", 20)
