@@ -760,11 +760,11 @@ def _render(reply: BotReply) -> str:
     """HTML for a reply: the text escaped, its headline (the line with the title) in bold."""
     lines = redact(reply.text).split("\n")
     title = redact(reply.title) if reply.title else None
-    escaped = [html.escape(line) for line in lines]
+    escaped = [html.escape(line, quote=False) for line in lines]
     if title and title in lines[0]:
         escaped[0] = f"<b>{escaped[0]}</b>"
     elif title:
-        escaped.insert(0, f"<b>{html.escape(title)}</b>")
+        escaped.insert(0, f"<b>{html.escape(title, quote=False)}</b>")
     return _clip("\n".join(escaped))
 
 
@@ -777,7 +777,7 @@ def _keyboard(reply: BotReply) -> InlineKeyboardMarkup | None:
 
 
 def _render_status(signals: Iterable[Any]) -> str:
-    lines = [html.escape(redact(_signal_line(s))) for s in signals]
+    lines = [html.escape(redact(_signal_line(s)), quote=False) for s in signals]
     if not lines:
         return "No signals from this chat yet."
     return "<b>Recent signals</b>\n" + "\n".join(lines)

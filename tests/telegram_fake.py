@@ -227,6 +227,9 @@ class FakeTelegram:
         method = request.match_info["method"]
         params = await _read_params(request)
         response, result = await self._answer(method, params)
+        if request.transport is None or request.transport.is_closing():
+            # The bot hung up (a long poll cancelled on stop): nothing was delivered, record nothing.
+            return response
         self.calls.append(Call(method, params, response.status, result))
         async with self._changed:
             self._changed.notify_all()
