@@ -544,9 +544,10 @@ class BridgeService:
         if reading.invest is not None:
             how = "as stated in the call"
             if sent < reading.invest:
-                how += f" ({reading.invest}% capped at the channel's {channel.invest_cap}%)"
+                how = f"{reading.invest}% stated, capped at the channel's {channel.invest_cap}%"
         elif reading.risk is not None and reading.stop_loss is not None:
-            how = f"from the stated risk {reading.risk}% and the distance from the entry to the stop"
+            # the builder's note gives the arithmetic; the field says where the number came from
+            how = f"from the stated risk {reading.risk}% and the stop"
             if sent == channel.invest_cap:
                 how += f", capped at {channel.invest_cap}%"
         else:

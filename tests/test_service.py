@@ -19,6 +19,7 @@ from bridge.api_types import ApiRequest, Endpoint
 from bridge.client import ApiResult, SignalApiClient, Timeouts
 from bridge.config import BridgeConfig, ChannelConfig, parse_config
 from bridge.emulator import EmulatorServer
+from bridge.emulator.faults import FaultKind
 from bridge.emulator.store import EmulatedSignal
 from bridge.messages import BotReply, ChatMessage
 from bridge.service import BridgeService
@@ -160,6 +161,19 @@ async def test_call_creates_one_signal_and_the_reply_names_pair_entry_targets_st
     assert fields["Signal id"] == signal.id and signal.id in reply.text
     assert "Invest" in fields and "default" in fields["Invest"]
     assert reply.title is not None and "BTC" in reply.title
+
+
+async def test_reply_names_targets_not_sent_and_how_invest_was_derived(
+    chat: Chat, emulator: EmulatorServer
+) -> None:
+    _, reply = await created(chat, "ETH long 3000-3100 TP 3200 3300 3400 3500 3600 3700 3800 SL 2900 risk 1%")
+    fields = dict(reply.fields)
+    notes = [value for label, value in reply.fields if label == "Note"]
+    assert any("3700" in note and "3800" in note for note in notes), notes
+    assert "risk 1%" in fields["Invest"]
+    [signal] = held(emulator)
+    assert signal.fields["invest"] == int(fields["Invest"].split("%")[0])
+    assert "exit_price_5" in signal.fields and "exit_price_6" not in signal.fields
 
 
 async def test_chatter_gets_no_reply_and_creates_nothing(chat: Chat, emulator: EmulatorServer) -> None:
@@ -493,6 +507,20 @@ async def test_500_on_a_create_tells_the_admin_to_check(chat: Chat, emulator: Em
     assert held(emulator) == []  # the emulator's 500 records nothing; the bridge did not retry
 
 
+@pytest.mark.parametrize("fault", ["rate_limit", "failed"])
+async def test_rate_limit_and_failed_answers_are_refusals_in_plain_words(
+    chat: Chat, emulator: EmulatorServer, fault: FaultKind
+) -> None:
+    emulator.fail_next(fault, endpoint=Endpoint.CREATE_V2, retry_after_ms=120_000)
+    message_id, replies = await chat.post(CALL_TEXT)
+    reply = only(replies)
+    assert reply.reaction == "❌" and reply.is_error and "Traceback" not in reply.text
+    assert held(emulator) == []
+    # the refusal left nothing standing: an edit (or a new post) is read again and goes through
+    assert only(await chat.edit(message_id, CALL_TEXT, "retry")).reaction == "✅"
+    assert len(held(emulator)) == 1
+
+
 async def test_timeout_on_a_create_is_an_unknown_outcome(emulator: EmulatorServer, tmp_path: Path) -> None:
     emulator.set_faults(latency_ms=800)
     quick = Timeouts(connect=2.0, read=0.2, write=2.0, pool=2.0)
@@ -601,6 +629,28 @@ async def test_crash_after_the_api_answered_then_restart_never_resends(
     [(_, replies)] = await _crash_then_restart(emulator, store_url, crashing, message)
     assert only(replies).reaction == "⚠️" and "Check" in only(replies).text
     assert len(held(emulator)) == 1
+
+
+async def test_resume_leaves_a_fresh_in_flight_call_to_the_worker_that_may_still_hold_it(
+    emulator: EmulatorServer, store_url: str
+) -> None:
+    message = ChatMessage("console", CHAT, "1", ADMIN, True, CALL_TEXT)
+    crashing = BridgeService(
+        make_config(emulator), open_store(store_url), crashing_factory(emulator, after=False)
+    )
+    with pytest.raises(Crash):
+        await crashing.handle(message)
+    await crashing.aclose()
+    other = BridgeService(
+        make_config(emulator), open_store(store_url), client_factory(emulator), stale_after_s=120
+    )
+    try:
+        assert await other.resume() == []
+        [call] = await other.store.recent_calls()
+        assert call.state is CallState.SENDING
+    finally:
+        await other.aclose()
+    assert held(emulator) == []
 
 
 async def test_restart_handles_a_message_accepted_but_not_handled(
