@@ -535,6 +535,8 @@ class _Reader:
             )
         # ---- follow-ups: each must lead its line ("Close TRB", not "a daily close above 45k") ----
         scope = self.scope(w)
+        if coin is None:  # "ETH 🚀| Stops moved to BE", "Close TRB"
+            coin = next((str(t) for line in w.lines.values() for t in line if self.ticker(t)), None)
         if f("CANCEL") and self.leads(w.flags["CANCEL"][0], w, coin):
             return Cancel(coin=coin, scope=scope or ("pending" if f("LIMIT") else None))
         close_word = self.leading(w, "CLOSE", coin)
@@ -621,10 +623,15 @@ class _Reader:
             if before.type != "WORD" or len(str(before)) < 2:
                 continue
             word = str(before).lower()
-            if word in _LEAD_OK or (coin is not None and word.upper() == coin):
+            if word in _LEAD_OK or (coin is not None and word.upper() == coin) or self.ticker(before):
                 continue
             return False
         return True
+
+    def ticker(self, tok: Token) -> bool:
+        """An upper-case word shaped like a ticker ("ETH", "LINK") - the coin a follow-up is about."""
+        text = str(tok)
+        return tok.type == "WORD" and text.isupper() and self.is_coin_word(tok)
 
     def plainly_follows(self, w: _Walk, label: Token | None, value: Token) -> bool:
         """No free word between a keyword and its price ("SL 59k", "Move stops to 21.4"; not "stop hunting
@@ -663,7 +670,10 @@ class _Reader:
         return out
 
     def scope(self, w: _Walk) -> Literal["all", "longs", "shorts", "pending"] | None:
-        if not w.flag("ALLSCOPE"):
+        said_all = w.flag("ALLSCOPE") or any(
+            re.search(r"\ball\b", str(t), re.IGNORECASE) for t in w.flags.get("CLOSE", [])
+        )
+        if not said_all:
             return None
         if w.flag("LONG") and not w.flag("SHORT"):
             return "longs"
@@ -941,14 +951,18 @@ class _Reader:
                 return _split_pair(str(tok))[0], None
             if tok.type == "SYMBOL":
                 return str(tok).strip("#$ ").upper(), None
+        quoted_word = self.coin_word(w, quoted=True)
+        if quoted_word is not None:
+            return str(quoted_word).upper(), None
         return None, None
 
-    def coin_word(self, w: _Walk) -> Token | None:
-        """A coin named as a plain word ("ETH limit ...", "short CRV ...", "Hype scalp 42.23 stop 41")."""
+    def coin_word(self, w: _Walk, quoted: bool = False) -> Token | None:
+        """A coin named as a plain word ("ETH limit ...", "short CRV ...", "Hype scalp 42.23 stop 41"),
+        looked for on the lines that carry a price or a direction word."""
         quoted_ids = {id(t) for t in w.quoted}
         for line_no in sorted(w.lines):
-            toks = [t for t in w.lines[line_no] if id(t) not in quoted_ids]
-            if not any(t.type in _PRICES or t.type in _OPENERS or t.type in _LABEL_ROLE for t in toks):
+            toks = [t for t in w.lines[line_no] if (id(t) in quoted_ids) == quoted]
+            if not any(t.type in _PRICES or t.type in _OPENERS for t in toks):
                 continue
             in_paren, _ = _paren_groups(toks)
             visible = [t for i, t in enumerate(toks) if not in_paren[i]]

@@ -28,9 +28,20 @@ def score_output() -> str:
     if not (CORPUS / "dev.jsonl").exists() or not (CORPUS / "score.py").exists():
         pytest.skip(f"the dev corpus is not at {CORPUS} (it lives beside the project checkout)")
     done = subprocess.run(
-        [sys.executable, str(CORPUS / "score.py"), str(CORPUS / "dev.jsonl"), "--show", "50", "--",
-         *_command(), "parse", "--jsonl"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(CORPUS / "score.py"),
+            str(CORPUS / "dev.jsonl"),
+            "--show",
+            "50",
+            "--",
+            *_command(),
+            "parse",
+            "--jsonl",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     return done.stdout + done.stderr
 

@@ -142,7 +142,8 @@ def _show(text: str, defaults: ChannelDefaults, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(request, ensure_ascii=False))
         return
-    table = Table(title=f"{request['method']} {request['path']}", show_header=True)
+    console.print(f"[bold]{request['method']} {request['path']}[/]", highlight=False)
+    table = Table(show_header=True)
     table.add_column("field")
     table.add_column("value")
     for key, value in request["body"].items():

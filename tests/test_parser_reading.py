@@ -1,0 +1,235 @@
+"""What `parser.read_message` makes of calls, follow-ups and chatter, message by message."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from parser import read_message
+from parser.models import (
+    AddTakeProfit,
+    Cancel,
+    Chatter,
+    ClosePosition,
+    Dca,
+    Margin,
+    MoveStop,
+    Rebuy,
+    Refusal,
+    Side,
+    Signal,
+    TrailingStop,
+    UpdatePrices,
+)
+
+D = Decimal
+
+
+def signal(text: str) -> Signal:
+    reading = read_message(text)
+    assert isinstance(reading, Signal), reading
+    return reading
+
+
+def refusal(text: str) -> Refusal:
+    reading = read_message(text)
+    assert isinstance(reading, Refusal), reading
+    return reading
+
+
+def test_one_line_call_reads_coin_range_targets_stop_and_leverage() -> None:
+    s = signal("BTC entry 60-61k TP1 63k TP2 65k SL 58k lev 5x")
+    assert s.coin == "BTC"
+    assert s.side is Side.LONG and s.side_inferred
+    assert s.entry.prices == (D(60000), D(61000))
+    assert [t.price for t in s.targets] == [D(63000), D(65000)]
+    assert s.stop_loss == D(58000)
+    assert s.leverage == 5
+
+
+def test_suffix_binds_the_whole_range() -> None:
+    assert signal("ETH long 1.2-1.25k tp 1.4k sl 1.1k").entry.prices == (D(1200), D(1250))
+
+
+def test_card_with_labels_on_their_own_lines_and_numbered_targets() -> None:
+    s = signal(
+        "⚡️⚡️ #BNB/USDT⚡️⚡️\n\nEntry Zone :\n390,50 - 391,00\nTake-Profit Targets:\n\n"
+        "1) 394,91\n2) 410,55\n3) 430,10\n\nLeverage ×10\n\nStop Targets:\n\n1) 312,80"
+    )
+    assert (s.coin, s.quote) == ("BNB", "USDT")
+    assert s.entry.prices == (D("390.50"), D("391.00"))
+    assert [t.price for t in s.targets] == [D("394.91"), D("410.55"), D("430.10")]
+    assert s.stop_loss == D("312.80")
+    assert s.leverage == 10
+
+
+def test_decimal_comma_with_four_places_is_not_thousands() -> None:
+    s = signal("#HNT/USDT\nEntry Zone:\n16,0000 - 16,0700\nTargets: 19,2840 24,0700\nStop: 15,7486")
+    assert s.entry.prices == (D("16.0000"), D("16.0700"))
+
+
+def test_comma_thousands_when_no_number_uses_a_decimal_comma() -> None:
+    s = signal("COIN: $ETH/USDT\nDIRECTION: SHORT\nENTRY: 3,840 – 3,870\nTARGETS: 3,700, 3,610\nSL: 3,955")
+    assert s.entry.prices == (D(3840), D(3870))
+    assert [t.price for t in s.targets] == [D(3700), D(3610)]
+
+
+def test_space_thousands_and_styled_letters_and_zero_width_characters() -> None:
+    s = signal("𝐄𝐓𝐇𝐔𝐒𝐃𝐓 SHORT\nEntry: 1 977.63\nSL: 2\u2060 158.82\nTP1: 1 807.28")
+    assert s.coin == "ETH"
+    assert s.entry.prices == (D("1977.63"),)
+
+
+def test_cyrillic_look_alike_letter_in_a_ticker() -> None:
+    s = signal("$BTСUSDT - SHORT\nВход лимитка\n69350\n70650\nStop 72000\nTейк-профит\n1) 67300\n2) 66000")
+    assert s.coin == "BTC" and s.side is Side.SHORT
+    assert [t.price for t in s.targets] == [D(67300), D(66000)]
+
+
+def test_share_after_a_target_is_not_a_price() -> None:
+    s = signal(
+        "#BTC/USDT\nLONG\nEntry Zone:\n38500 - 38980\nTargets:\n1) 39265 - 20%\n2) 39700 - 20%\nStop: 36430"
+    )
+    assert [(t.price, t.share) for t in s.targets] == [(D(39265), D(20)), (D(39700), D(20))]
+
+
+def test_gain_in_parentheses_after_a_target_is_not_a_price() -> None:
+    s = signal(
+        "SHORT LINKUSDT | Binance\nBuy: 27\nTarget 1: 22.95 (15%)\nTarget 2: 18.90 (30%)\nStoploss: 31.05"
+    )
+    assert [t.price for t in s.targets] == [D("22.95"), D("18.90")]
+    assert s.exchange == "BINANCE"
+
+
+def test_three_entries_are_low_middle_high_with_their_shares() -> None:
+    s = signal(
+        "#SXPUSDT Long\nEntry Zone\n0.9656 70%\n0.9523 20%\n0.939 10%\nTargets: 0.99 1.0133\nStopLoss 0.91"
+    )
+    assert s.entry.prices == (D("0.939"), D("0.9523"), D("0.9656"))
+    assert s.entry.shares == (D(10), D(20), D(70))
+
+
+def test_leverage_range_gives_no_single_leverage() -> None:
+    assert signal("BTC long 60000 tp 61000 sl 59000 leverage 5x - 10x").leverage is None
+
+
+def test_margin_and_leverage_written_together() -> None:
+    s = signal("ETH/USDT LONG\nEntry: 3800 - 3850\nTargets: 4000 / 4200\nStop: 3600\nLeverage: Cross 10x")
+    assert (s.leverage, s.margin) == (10, Margin.CROSS)
+
+
+def test_market_entry_without_price_is_a_reference() -> None:
+    s = signal("SOL short now, targets 5% 10% 15%, stop 160, isolated 10x")
+    assert s.entry.market and s.entry.prices == ()
+    assert [t.percent for t in s.targets] == [D(5), D(10), D(15)]
+
+
+def test_direction_read_from_the_stop_when_no_word_says_it() -> None:
+    s = signal("ICP/USDT\nBuy 57 to 58\nSell 63\nStop 51")
+    assert s.side is Side.LONG and s.side_inferred
+
+
+def test_sell_opens_a_short_when_nothing_else_is_the_entry() -> None:
+    s = signal("SNX/USDT\nSell 11.90 TO 12\nTarget 1  11.60\nTarget 2  10\nStop 12.30")
+    assert s.side is Side.SHORT
+    assert [t.price for t in s.targets] == [D("11.60"), D(10)]
+
+
+def test_words_and_prices_that_disagree_are_refused_with_a_hint() -> None:
+    r = refusal("#ETH/USDT\nEnter Short\nEntry Zone:\n2300 - 2340\nTargets:\n2380\n2420\nStop Loss: 2220")
+    assert "TP1" in r.message and "short" in r.message
+    assert r.line == 6 and r.column == 1 and r.fragment == "2380"
+
+
+def test_long_with_a_target_below_the_entry_is_refused() -> None:
+    r = refusal("BTC long entry 60000 TP1 61000 TP2 59000 SL 58000")
+    assert "TP2" in r.message
+
+
+def test_stop_on_the_wrong_side_is_refused() -> None:
+    assert "stop" in refusal("BTC long entry 60000 TP1 61000 SL 62000").message
+
+
+def test_a_price_ten_times_away_from_the_entry_is_a_decimal_slip() -> None:
+    assert "decimal slip" in refusal("BTC long entry 60000 TP1 610000 SL 58000").message
+
+
+def test_keyword_with_its_value_missing_is_refused_not_skipped() -> None:
+    r = refusal("BTC entry TP1 63k SL 58k")
+    assert "entry" in r.message and r.column == 5
+
+
+def test_leverage_outside_the_api_range_is_refused() -> None:
+    assert "leverage" in refusal("BTC long 60000 tp 61000 sl 59000 200x").message
+
+
+def test_call_without_a_target_is_refused_naming_the_target() -> None:
+    assert "target" in refusal("ETH limit 1228-1217 stop 1190").message
+
+
+def test_original_positions_survive_normalisation() -> None:
+    r = refusal("**BTC** long entry 60000\nTP1 61000\nTP2 — 59000\nSL 58000")
+    assert (r.line, r.column, r.fragment) == (3, 7, "59000")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "✅ Target Achieved (BinanceFutures)\nBTCUSDT - Long x5\n✅ 19100 11.31%\n🎯 3/9 Targets Achieved",
+        "⛔️ #ATOMUSDT Stoploss Hit\n💰 Stop Price - 5.37\nLoss -18.19%",
+        "SIGNAL ID: #1997\nTarget 1: 109600✅\n🔥15% Profit (5x)🔥",
+        "стоп, убыток 3.6%",
+        "тейк\n0.89R",
+        "К сожалению стоп лосс, рынок прям медвежий",
+        "VIP MARKET UPDATE: $BTC",
+        "SOL 🚀|  Stopped out  | @Johnny",
+        "BTC broke 45k, stop hunting below 44k",
+        "BTC close to breaking 45k, daily close above confirms",
+        "Don't cancel your orders yet",
+        "GM everyone! Big day today 🚀",
+        "",
+    ],
+)
+def test_results_notices_and_commentary_are_chatter(text: str) -> None:
+    assert isinstance(read_message(text), Chatter)
+
+
+def test_close_and_partial_close() -> None:
+    assert read_message("Close #BTC/USDT") == ClosePosition(coin="BTC")
+    assert read_message("close 50%") == ClosePosition(percent=D(50))
+    assert read_message("take half") == ClosePosition(percent=D(50))
+    assert read_message("🛑 Close all trades  🛑") == ClosePosition(scope="all")
+
+
+def test_stop_moves() -> None:
+    assert read_message("move SL to entry") == MoveStop(to_entry=True)
+    assert read_message("стоп переношу на 65000") == MoveStop(price=D(65000))
+    assert read_message("LINK 🚀|  Move stops to 21.4  | @Johnny") == MoveStop(coin="LINK", price=D("21.4"))
+    reading = read_message(
+        "⚠️ #ONTUSDT Stoploss Updated\n💰 Previous Stop Price - 0.555\n💰 Updated Stop Price - 0.5775"
+    )
+    assert reading == MoveStop(coin="ONT", price=D("0.5775"))
+
+
+def test_other_follow_ups() -> None:
+    assert read_message("TP4 70k") == AddTakeProfit(target={"price": D(70000)})  # type: ignore[arg-type]
+    assert read_message("DCA at 55k") == Dca(price=D(55000))
+    assert read_message("rebuy 57-58k") == Rebuy(low=D(57000), high=D(58000))
+    assert read_message("Trailing stop 1.5% after TP1") == TrailingStop(distance_percent=D("1.5"))
+    assert read_message("update entry 59-60k") == UpdatePrices(entry_low=D(59000), entry_high=D(60000))
+    assert read_message("ℹ️ #LINKUSDT Signal Cancelled") == Cancel(coin="LINK")
+
+
+def test_a_reply_quoting_a_signal_reads_only_the_new_line() -> None:
+    text = "> BTC long entry 60000 TP1 61000 SL 59000\nClose"
+    assert read_message(text) == ClosePosition(coin="BTC")
+
+
+def test_oversized_input_is_refused_without_parsing() -> None:
+    r = read_message("BTC long 60000 tp 61000 sl 59000 " * 200)
+    assert isinstance(r, Refusal) and "4096" in r.message
+
+
+def test_non_string_input_is_refused_not_raised() -> None:
+    assert isinstance(read_message(None), Refusal)  # type: ignore[arg-type]
