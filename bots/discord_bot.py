@@ -174,9 +174,16 @@ def build_command_tree(tree: app_commands.CommandTree[Any], bridge: DiscordBridg
         await target()._guarded(target()._on_command(interaction, text, None))
 
     @tree.command(name="tp", description="Add a take profit to a signal.")
-    @app_commands.describe(signal="The signal's message link or id", price="The take-profit price")
-    async def tp(interaction: discord.Interaction, signal: str, price: str) -> None:
-        await target()._guarded(target()._on_follow_up(interaction, signal, f"TP {price}"))
+    @app_commands.describe(
+        signal="The signal's message link or id",
+        number="Which target this is (TP4: 4)",
+        price="The take-profit price",
+    )
+    async def tp(
+        interaction: discord.Interaction, signal: str, number: app_commands.Range[int, 1, 99], price: str
+    ) -> None:
+        # Written the way a moderator would reply to the call: a numbered label, as the reader expects.
+        await target()._guarded(target()._on_follow_up(interaction, signal, f"TP{number} {price}"))
 
     @tree.command(name="sl", description="Move a signal's stop loss.")
     @app_commands.describe(signal="The signal's message link or id", price="The new stop-loss price")

@@ -433,7 +433,7 @@ class FakeDiscord:
         }
 
     async def slash_command(
-        self, channel_id: int, user_id: int, name: str, options: dict[str, str] | None = None
+        self, channel_id: int, user_id: int, name: str, options: dict[str, str | int] | None = None
     ) -> int:
         """A member runs `/name option:value ...`; returns the interaction id."""
         command = next((c for c in self.commands if c["name"] == name), None)
@@ -441,7 +441,10 @@ class FakeDiscord:
             "id": str(command["id"]) if command else str(self.snowflake()),
             "name": name,
             "type": 1,
-            "options": [{"name": k, "type": 3, "value": v} for k, v in (options or {}).items()],
+            "options": [
+                {"name": k, "type": 4 if isinstance(v, int) else 3, "value": v}
+                for k, v in (options or {}).items()
+            ],
         }
         payload = self._interaction(2, channel_id, user_id, data)
         await self.dispatch("INTERACTION_CREATE", payload)
@@ -691,7 +694,16 @@ class FakeDiscord:
             embeds=body.get("embeds"),
             components=body.get("components"),
             nonce=nonce,
-            reference={**reference, "type": 0, "guild_id": str(self.guild_id)} if reference else None,
+            reference=(
+                {
+                    "type": 0,
+                    "message_id": str(reference["message_id"]),
+                    "channel_id": str(reference.get("channel_id") or channel_id),
+                    "guild_id": str(self.guild_id),
+                }
+                if reference
+                else None
+            ),
             message_type=19 if reference else 0,
         )
         data["allowed_mentions"] = body.get("allowed_mentions")  # kept for asserts
