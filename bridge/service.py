@@ -73,6 +73,9 @@ _READING: TypeAdapter[Reading] = TypeAdapter(Reading)
 # (PostgreSQL, several workers). SQLite is one process per file, so everything unfinished at start is.
 _DEFAULT_SHARED_STALE_S = 120.0
 
+# Message outcomes after which the signal stands on that version of the call's text.
+_APPLIED = ("sent", "unknown", "unchanged", "waiting")
+
 _FIX_BY_EDIT = "Edit your message to fix it and I will read it again, or post a corrected one."
 
 
@@ -726,7 +729,8 @@ class BridgeService:
                     row.message_id,
                 )
             ], "refused"
-        plan = self._edit_plan(signal, prices_from_body(body), built.notes)
+        written = await self._as_last_applied(ctx, row) or signal.prices
+        plan = self._edit_plan(signal, written, prices_from_body(body), built.notes)
         if plan is None:
             return [
                 BotReply(
@@ -739,54 +743,83 @@ class BridgeService:
             ], "unchanged"
         return await self._carry_out(ctx, plan)
 
-    def _edit_plan(self, signal: StoredSignal, new: SignalPrices, notes: tuple[str, ...]) -> _Plan | None:
-        """The difference between the live signal and its edited call, as ONE updateprice (or None)."""
-        old = signal.prices
+    async def _as_last_applied(self, ctx: _Context, row: StoredMessage) -> SignalPrices | None:
+        """The prices the call's text gave in its latest version that the signal stands on (the original
+        or an applied edit), or None when no such version can be read again."""
+        before_id = row.id
+        while (
+            previous := await self.store.previous_version(
+                ctx.platform, ctx.chat_id, row.message_id, before_id
+            )
+        ) is not None:
+            before_id = previous.id
+            if previous.reading_kind != "create" or previous.outcome not in _APPLIED:
+                continue
+            reading = read_message(previous.text)
+            if not isinstance(reading, Signal):
+                continue
+            try:
+                built = build_request(reading, channel_defaults(ctx.channel))
+            except PayloadRefusal:
+                continue
+            return prices_from_body(built.request.body)
+        return None
+
+    def _edit_plan(
+        self, signal: StoredSignal, written: SignalPrices, new: SignalPrices, notes: tuple[str, ...]
+    ) -> _Plan | None:
+        """What the edit changed in the call's text (`written` -> `new`), applied to the live signal as ONE
+        updateprice, or None when it changes nothing. Comparing text with text, not with the live signal,
+        keeps what follow-ups did since (a stop moved by a reply is not moved back by fixing a typo)."""
+        live = signal.prices
         assert signal.parent_signal_id is not None
         body: dict[str, Any] = {"parent_signal_id": signal.parent_signal_id}
         changes: list[str] = []
         extra_notes = list(notes)
-        if (new.entry_min, new.entry_max) != (old.entry_min, old.entry_max):
+        new_entry = (new.entry_min, new.entry_max)
+        if new_entry != (written.entry_min, written.entry_max) and new_entry != (
+            live.entry_min,
+            live.entry_max,
+        ):
             if new.entry_min is not None:
                 body["entry_price_min"] = str(new.entry_min)
             if new.entry_max is not None:
                 body["entry_price_max"] = str(new.entry_max)
-            changes.append(f"entry {_entry_text(old)} → {_entry_text(new)}")
-        if new.entry_mid != old.entry_mid and new.entry_mid is not None:
+            changes.append(f"entry {_entry_text(live)} → {_entry_text(new)}")
+        if new.entry_mid != written.entry_mid and new.entry_mid is not None:
             extra_notes.append(
-                f"the mid entry cannot be changed through the API; it stays {_fmt(old.entry_mid)}"
+                f"the mid entry cannot be changed through the API; it stays {_fmt(live.entry_mid)}"
             )
-        targets = list(old.targets)
+        targets = list(live.targets)
         for index, price in enumerate(new.targets):
-            if index < len(old.targets) and old.targets[index] == price:
+            if index < len(written.targets) and written.targets[index] == price:
+                continue
+            if index < len(live.targets) and live.targets[index] == price:
                 continue
             body[f"exit_price_{index + 1}"] = str(price)
-            before = str(old.targets[index]) if index < len(old.targets) else "none"
+            before = str(live.targets[index]) if index < len(live.targets) else "none"
             changes.append(f"target {index + 1} {before} → {price}")
             if index < len(targets):
                 targets[index] = price
             else:
                 targets.append(price)
-        if len(new.targets) < len(old.targets):
-            kept = ", ".join(str(t) for t in old.targets[len(new.targets) :])
-            extra_notes.append(
-                f"the edited call lists fewer targets than the signal holds; the API cannot remove a "
-                f"target, so {kept} stays"
-            )
-        if new.stop_loss != old.stop_loss:
+        if len(new.targets) < len(written.targets):
+            kept = ", ".join(str(t) for t in written.targets[len(new.targets) :])
+            extra_notes.append(f"the API cannot remove a target; {kept} stays on the signal")
+        if new.stop_loss != written.stop_loss:
             if new.stop_loss is None:
-                extra_notes.append(f"the API cannot remove a stop; it stays {old.stop_loss}")
-            else:
+                extra_notes.append(f"the API cannot remove a stop; it stays {_fmt(live.stop_loss)}")
+            elif new.stop_loss != live.stop_loss:
                 body["stop_loss"] = str(new.stop_loss)
-                changes.append(f"stop {_fmt(old.stop_loss)} → {new.stop_loss}")
+                changes.append(f"stop {_fmt(live.stop_loss)} → {new.stop_loss}")
         if not changes:
             return None
         after = SignalPrices(
-            entry_min=new.entry_min if "entry_price_min" in body else old.entry_min,
-            entry_mid=old.entry_mid,
-            entry_max=new.entry_max if "entry_price_max" in body else old.entry_max,
+            entry_min=new.entry_min if "entry_price_min" in body else live.entry_min,
+            entry_mid=live.entry_mid,
+            entry_max=new.entry_max if "entry_price_max" in body else live.entry_max,
             targets=tuple(targets),
-            stop_loss=new.stop_loss if "stop_loss" in body else old.stop_loss,
+            stop_loss=new.stop_loss if "stop_loss" in body else live.stop_loss,
         )
         return _Plan(
             kind="update",

@@ -381,6 +381,22 @@ async def test_edit_of_a_live_call_sends_one_updateprice_with_the_difference(
     assert len(held(emulator)[0].history) == 2
 
 
+async def test_edit_keeps_what_follow_ups_changed_since(chat: Chat, emulator: EmulatorServer) -> None:
+    source, _ = await created(chat)
+    await chat.post("SL 59k", reply_to=source)
+    await chat.post("TP4 70k", reply_to=source)
+    reply = only(await chat.edit(source, CALL_TEXT.replace("TP1 63000", "TP1 63500"), "v1"))
+    assert [value for label, value in reply.fields if label == "Changed"] == ["target 1 63000 → 63500"]
+    assert not any(label == "Note" for label, _ in reply.fields), reply.text
+    [signal] = held(emulator)
+    assert signal.history[-1].body == {"parent_signal_id": signal.id, "exit_price_1": "63500"}
+    assert signal.prices["stop_loss"] == "59000"
+    # a second edit is compared with the first edit, not with the original
+    reply = only(await chat.edit(source, CALL_TEXT.replace("TP1 63000", "TP1 63500"), "v2"))
+    assert "Nothing to change" in reply.text
+    assert len(held(emulator)[0].history) == 4
+
+
 async def test_edit_that_changes_nothing_says_so_and_sends_nothing(
     chat: Chat, emulator: EmulatorServer
 ) -> None:
