@@ -12,8 +12,10 @@ import asyncio
 import inspect
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -21,8 +23,18 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bots.discord_bot import message_id_from, reply_nonce
-from tests.discord_fake import BOT_TOKEN, FakeDiscord
+from bots.discord_bot import DiscordBridge, message_id_from, reply_nonce
+from bridge.config import parse_config
+from bridge.emulator import EmulatedSignal, EmulatorServer
+from bridge.messages import ChatMessage
+from bridge.service import BridgeService
+from bridge.store import open_store
+from tests.discord_fake import BOT_TOKEN, MANAGE_MESSAGES, FakeDiscord
+from tests.emulator_support import KEY_A, make_client
+
+pytest_plugins = ["tests.emulator_fixtures"]
+
+CALL = "BTC/USDT LONG\nEntry 60000-61000\nTP1 63000\nTP2 65000\nSL 58000"
 
 
 @pytest.fixture
@@ -148,3 +160,391 @@ async def test_discord_sync_with_a_wrong_token_says_so_without_the_token(
     assert "refused the bot token" in err.decode()
     assert "s3cr3t" not in (out + err).decode()
     assert not fake.calls_to("PUT", r"/applications/.*")
+
+
+# ---- end to end: discord.py <-> fake Discord, BridgeService, SQLite store file, emulator over HTTP --
+
+
+@dataclass
+class World:
+    fake: FakeDiscord
+    emulator: EmulatorServer
+    service: BridgeService
+    bridge: DiscordBridge
+    signals_channel: int  # configured
+    lounge: int  # not configured
+    trader: int  # has the configured role
+    moderator: int  # has Manage Messages
+    stranger: int  # neither
+
+    async def reply_to(self, message_id: int, timeout: float = 10.0) -> dict[str, Any]:
+        """The bot's reply to a message (waits for it)."""
+
+        def found() -> dict[str, Any] | None:
+            self.check_alive()
+            return next(
+                (
+                    m
+                    for m in self.fake.bot_messages()
+                    if (m.get("message_reference") or {}).get("message_id") == str(message_id)
+                ),
+                None,
+            )
+
+        reply: dict[str, Any] = await self.fake.wait_for(found, timeout)
+        return reply
+
+    async def slash_answer(self, interaction_id: int) -> dict[str, Any]:
+        """The message that answers a slash command, once it holds more than the thinking placeholder."""
+        token = f"itok-{interaction_id}"
+
+        def found() -> dict[str, Any] | None:
+            self.check_alive()
+            return next(
+                (
+                    m
+                    for m in self.fake.messages.values()
+                    if m.get("interaction_token") == token and m["edited_timestamp"] is not None
+                ),
+                None,
+            )
+
+        answer: dict[str, Any] = await self.fake.wait_for(found)
+        return answer
+
+    def signals(self) -> list[EmulatedSignal]:
+        return self.emulator.signals()
+
+    def check_alive(self) -> None:
+        """Fail at once if the client's connection died (e.g. a parser error) or a handler raised."""
+        task = self.bridge.connection
+        if task is not None and task.done():
+            task.result()
+            raise AssertionError("the Discord connection ended")
+        assert not self.bridge.failures, self.bridge.failures
+
+
+Start = Callable[..., Awaitable[World]]
+
+
+@pytest.fixture
+async def start_world(fake: FakeDiscord, emulator: EmulatorServer, tmp_path: Path) -> AsyncIterator[Start]:
+    started: list[World] = []
+    seams = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+
+    async def start(
+        mode: str = "live", before_start: Callable[[World], Awaitable[None]] | None = None
+    ) -> World:
+        signals_channel = fake.add_channel("signals")
+        lounge = fake.add_channel("lounge")
+        trader_role = fake.add_role("trader")
+        moderator_role = fake.add_role("moderator", MANAGE_MESSAGES)
+        trader = fake.add_member(710000000000000001, "tina", [trader_role])
+        moderator = fake.add_member(710000000000000002, "mo", [moderator_role])
+        stranger = fake.add_member(710000000000000003, "sam")
+        config = parse_config(
+            f"""
+[store]
+url = "sqlite:///{tmp_path / "bridge.sqlite"}"
+
+[api]
+base_url = "{emulator.base_url}"
+
+[discord]
+api_base = "{fake.api_base}"
+gateway_url = "{fake.gateway_url}"
+application_id = "{fake.application_id}"
+
+[[channels]]
+name = "vip"
+platform = "discord"
+chat_id = "{signals_channel}"
+api_key_env = "VIP_API_KEY"
+api_secret_env = "VIP_API_SECRET"
+mode = "{mode}"
+[channels.posters]
+admins = true
+role_ids = ["{trader_role}"]
+""",
+            env={
+                "VIP_API_KEY": KEY_A.api_key,
+                "VIP_API_SECRET": KEY_A.api_secret,
+                "DISCORD_BOT_TOKEN": BOT_TOKEN,
+            },
+        )
+        store = open_store(config.store.url)
+        service = BridgeService(config, store, lambda channel: make_client(emulator))
+        bridge = DiscordBridge(config, service, guild_ready_timeout=0.05)
+        world = World(fake, emulator, service, bridge, signals_channel, lounge, trader, moderator, stranger)
+        started.append(world)
+        if before_start is not None:
+            await before_start(world)
+        await bridge.start()
+        return world
+
+    yield start
+    for world in started:
+        failures = list(world.bridge.failures)
+        connection = world.bridge.connection
+        await world.bridge.stop()
+        await world.service.aclose()
+        assert not failures, failures
+        if connection is not None and connection.done() and not connection.cancelled():
+            assert connection.exception() is None, connection.exception()
+    assert (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY) == seams  # stop() put the seams back
+
+
+async def test_call_creates_a_signal_and_is_answered_with_an_embed_reply(start_world: Start) -> None:
+    world = await start_world()
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    reply = await world.reply_to(call)
+
+    [signal] = world.signals()
+    assert signal.state == "ACTIVE" and signal.fields["coin"] == "BTC"
+    assert signal.prices["stop_loss"] == "58000"
+    [embed] = reply["embeds"]
+    assert embed["title"].startswith("Signal created")
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Signal id"] == signal.id and "BTC" in fields["Pair"]
+    assert reply["allowed_mentions"] == {"parse": [], "replied_user": False}  # mention off
+    assert reply["nonce"] == reply_nonce(str(world.signals_channel), str(call), None, 0)
+    assert world.fake.calls_to("PUT", rf"/channels/{world.signals_channel}/messages/{call}/reactions/.+/@me")
+
+
+async def test_reply_to_a_call_is_a_follow_up_on_its_signal(start_world: Start) -> None:
+    world = await start_world()
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    await world.reply_to(call)
+    follow_up = await world.fake.post_message(
+        world.signals_channel, world.moderator, "move SL to 59000", reply_to=call
+    )
+    reply = await world.reply_to(follow_up)
+
+    [signal] = world.signals()
+    assert [c.endpoint for c in signal.history][-1] == "updateprice"
+    assert signal.prices["stop_loss"] == "59000"
+    assert reply["embeds"] and not reply["content"]
+
+
+async def test_edit_of_an_uncached_call_updates_the_signal(start_world: Start) -> None:
+    world = await start_world()
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    await world.reply_to(call)
+    world.bridge.client._connection._messages.clear()  # type: ignore[union-attr]  # the edit arrives raw only
+    await world.fake.edit_message(call, CALL.replace("SL 58000", "SL 57500"))
+
+    def updated() -> bool:
+        world.check_alive()
+        return world.signals()[0].prices.get("stop_loss") == "57500"
+
+    await world.fake.wait_for(updated)
+    [signal] = world.signals()
+    assert [c.endpoint for c in signal.history][-1] == "updateprice"
+
+
+async def test_member_without_the_role_is_refused_and_nothing_is_sent(start_world: Start) -> None:
+    world = await start_world()
+    call = await world.fake.post_message(world.signals_channel, world.stranger, CALL)
+    reply = await world.reply_to(call)
+
+    assert world.signals() == []
+    assert reply["embeds"] == [] and reply["content"]  # an error is plain text
+
+
+async def test_message_in_an_unconfigured_channel_is_ignored(start_world: Start) -> None:
+    world = await start_world()
+    await world.fake.post_message(world.lounge, world.trader, CALL)
+    # Events are handled in order: once the later call in the configured channel is answered, the first
+    # one has been seen (and ignored).
+    later = await world.fake.post_message(world.signals_channel, world.trader, CALL.replace("BTC", "ETH"))
+    await world.reply_to(later)
+
+    assert [s.fields["coin"] for s in world.signals()] == ["ETH"]
+    assert world.fake.bot_messages(world.lounge) == []
+
+    # A slash command there is answered, to its user only, that the channel is not connected.
+    interaction = await world.fake.slash_command(world.lounge, world.trader, "signal", {"text": CALL})
+    await world.fake.wait_for(lambda: world.fake.interaction_responses.get(interaction))
+    [answer] = world.fake.interaction_responses[interaction]
+    assert answer["type"] == 4 and answer["data"]["flags"] == 64
+    assert "not connected" in answer["data"]["content"]
+    assert len(world.signals()) == 1
+
+
+async def test_forward_of_a_call_is_not_a_follow_up(start_world: Start) -> None:
+    world = await start_world()
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    await world.reply_to(call)
+    # A forward references the call like a reply does; if it were read as one, "cancel" would cancel it.
+    forward = await world.fake.post_message(world.signals_channel, world.trader, "cancel", forward_of=call)
+    later = await world.fake.post_message(world.signals_channel, world.trader, CALL.replace("BTC", "ETH"))
+    await world.reply_to(later)
+
+    assert [(s.fields["coin"], s.state) for s in world.signals()] == [("BTC", "ACTIVE"), ("ETH", "ACTIVE")]
+    assert not any(
+        (m.get("message_reference") or {}).get("message_id") == str(forward)
+        for m in world.fake.bot_messages()
+    )
+
+
+async def test_slash_signal_command_creates_a_signal(start_world: Start) -> None:
+    world = await start_world()
+    interaction = await world.fake.slash_command(
+        world.signals_channel, world.trader, "signal", {"text": CALL}
+    )
+    answer = await world.slash_answer(interaction)
+
+    [signal] = world.signals()
+    assert signal.fields["coin"] == "BTC"
+    assert answer["embeds"][0]["title"].startswith("Signal created")
+    [callback] = world.fake.interaction_responses[interaction]
+    assert callback["type"] == 5 and not callback.get("data", {}).get("flags")  # public "thinking..."
+
+
+async def test_slash_tp_command_adds_a_target_to_the_linked_signal(start_world: Start) -> None:
+    world = await start_world()
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    await world.reply_to(call)
+    link = f"https://discord.com/channels/{world.fake.guild_id}/{world.signals_channel}/{call}"
+    interaction = await world.fake.slash_command(
+        world.signals_channel, world.moderator, "tp", {"signal": link, "number": 3, "price": "70000"}
+    )
+    answer = await world.slash_answer(interaction)
+
+    [signal] = world.signals()
+    assert signal.history[-1].endpoint == "takeprofit"
+    assert "70000" in str(signal.history[-1].body)
+    assert answer["embeds"] and answer["interaction_token"] == f"itok-{interaction}"
+
+
+async def test_confirm_buttons_only_a_permitted_press_sends(start_world: Start) -> None:
+    world = await start_world(mode="confirm")
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    prompt = await world.reply_to(call)
+    buttons = prompt["components"][0]["components"]
+    assert ["Send" in buttons[0]["label"], "Discard" in buttons[1]["label"]] == [True, True]
+    assert world.signals() == []
+
+    refused = await world.fake.press_button(int(prompt["id"]), world.stranger, buttons[0]["custom_id"])
+    await world.fake.wait_for(lambda: world.fake.interaction_responses.get(refused))
+    [refusal] = world.fake.interaction_responses[refused]
+    assert refusal["type"] == 4 and refusal["data"]["flags"] == 64  # ephemeral: only the presser sees it
+    assert world.signals() == []
+
+    await world.fake.press_button(int(prompt["id"]), world.moderator, buttons[0]["custom_id"])
+
+    def sent() -> list[EmulatedSignal]:
+        world.check_alive()
+        return world.signals()
+
+    [signal] = await world.fake.wait_for(sent)
+    assert signal.fields["coin"] == "BTC"
+    outcome = await world.fake.wait_for(
+        lambda: (
+            world.fake.messages[int(prompt["id"])]["components"] == []
+            and world.fake.messages[int(prompt["id"])]
+        )
+    )
+    assert outcome["embeds"][0]["title"].startswith("Signal created")  # the prompt now shows the outcome
+
+
+async def test_a_429_from_discord_is_waited_out_and_the_reply_posted_once(start_world: Start) -> None:
+    world = await start_world()
+    world.fake.fail_next("POST", rf"/channels/{world.signals_channel}/messages", retry_after=0.2)
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    await world.reply_to(call)
+
+    posts = world.fake.calls_to("POST", rf"/channels/{world.signals_channel}/messages")
+    assert [c.status for c in posts] == [429, 200]
+    assert posts[0].body == posts[1].body  # the same send, same nonce, retried by discord.py
+    assert len(world.fake.bot_messages(world.signals_channel)) == 1
+    assert len(world.signals()) == 1
+
+
+async def test_mode_command_switches_the_channel_for_posters_only(start_world: Start) -> None:
+    world = await start_world()
+    refused = await world.fake.slash_command(
+        world.signals_channel, world.stranger, "mode", {"mode": "confirm"}
+    )
+    await world.fake.wait_for(lambda: world.fake.interaction_responses.get(refused))
+    assert world.fake.interaction_responses[refused][0]["data"]["flags"] == 64
+    assert await world.service.mode_of("discord", str(world.signals_channel)) == "live"
+
+    changed = await world.fake.slash_command(
+        world.signals_channel, world.moderator, "mode", {"mode": "confirm"}
+    )
+    await world.fake.wait_for(lambda: world.fake.interaction_responses.get(changed))
+    assert await world.service.mode_of("discord", str(world.signals_channel)) == "confirm"
+
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    prompt = await world.reply_to(call)
+    assert prompt["components"] and world.signals() == []  # now it asks first
+
+
+async def test_status_command_lists_the_channel_signals_to_its_user(start_world: Start) -> None:
+    world = await start_world()
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    await world.reply_to(call)
+    interaction = await world.fake.slash_command(world.signals_channel, world.stranger, "status")
+    await world.fake.wait_for(lambda: world.fake.interaction_responses.get(interaction))
+    [answer] = world.fake.interaction_responses[interaction]
+    assert answer["data"]["flags"] == 64
+    text = answer["data"]["content"]
+    assert "mode live" in text and "BTC/USDT LONG" in text and world.signals()[0].id in text
+    assert f"/channels/{world.fake.guild_id}/{world.signals_channel}/{call}" in text  # a link for /tp
+
+
+async def test_start_resumes_a_call_accepted_before_a_crash_and_posts_its_reply(start_world: Start) -> None:
+    source: dict[str, int] = {}
+
+    async def accepted_then_crashed(world: World) -> None:
+        # The message reached the store, then the bridge stopped before handling it.
+        source["id"] = world.fake.snowflake()
+        message = ChatMessage(
+            platform="discord",
+            chat_id=str(world.signals_channel),
+            message_id=str(source["id"]),
+            author_id=str(world.trader),
+            author_can_trade=True,
+            text=CALL,
+        )
+        assert await world.service.accept(message)
+
+    world = await start_world(before_start=accepted_then_crashed)
+    # start() returns once the resumed replies are posted.
+    reply = await world.reply_to(source["id"], timeout=1)
+
+    [signal] = world.signals()
+    assert signal.fields["coin"] == "BTC"
+    assert reply["embeds"][0]["title"].startswith("Signal created")
+    assert reply["nonce"] == reply_nonce(str(world.signals_channel), str(source["id"]), None, 0)
+
+
+async def test_a_wrong_token_fails_start_and_leaves_discord_py_as_it_was(
+    fake: FakeDiscord, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    config = parse_config(
+        f"""
+[store]
+url = "sqlite:///{tmp_path / "bridge.sqlite"}"
+[discord]
+api_base = "{fake.api_base}"
+gateway_url = "{fake.gateway_url}"
+[[channels]]
+name = "vip"
+platform = "discord"
+chat_id = "1"
+api_key_env = "K"
+api_secret_env = "S"
+""",
+        env={"K": KEY_A.api_key, "S": KEY_A.api_secret, "DISCORD_BOT_TOKEN": "wrong-token-s3cr3t"},
+    )
+    service = BridgeService(config, open_store(config.store.url), lambda channel: make_client(emulator))
+    bridge = DiscordBridge(config, service)
+    seams = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+    with pytest.raises(discord.LoginFailure) as failure:
+        await bridge.start()
+    await service.aclose()
+    assert "s3cr3t" not in str(failure.value)
+    assert (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY) == seams
+    assert bridge.client.is_closed()
