@@ -383,5 +383,8 @@ async def stdin_lines(
         wanted.release()  # one line at a time, so a prompt is never printed ahead of the answers
         line = await queue.get()
         if line is None:
+            if prompt and out is not None:
+                out.write("\n")  # end the prompt line Ctrl-D left open
+                out.flush()
             return
         yield line

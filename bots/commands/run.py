@@ -1,0 +1,232 @@
+"""`signal-bridge run`: the composition root that starts the bridge.
+
+With no configuration at all it is the demo: the Signal API emulator in-process on 127.0.0.1 (a free
+port, the demo key pair), a SQLite store in the working folder (`./signal-bridge.sqlite`, or `--store`)
+and a console chat on stdin/stdout. No token, no network.
+
+With `--config FILE` it opens the configured store, points API clients at the configured Signal API and
+starts every configured bot: Telegram, Discord, and a console chat when a `console` channel exists.
+SIGTERM or SIGINT (Ctrl-C) stops listening, lets the message in hand finish, closes everything and
+exits 0; a second Ctrl-C interrupts at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, Protocol, TextIO
+
+import typer
+
+from bots.commands.history import DEFAULT_STORE, sqlite_path, store_url
+from bots.console import ConsoleChat, stdin_lines
+from bridge.client import SignalApiClient, Timeouts
+from bridge.config import (
+    DEMO_API_KEY,
+    DEMO_API_SECRET,
+    BridgeConfig,
+    ChannelConfig,
+    ConfigError,
+    StoreConfig,
+    load_config,
+)
+from bridge.emulator import EmulatorKey, EmulatorServer
+from bridge.service import BridgeService
+from bridge.store import Store, StoreError, open_store
+
+logger = logging.getLogger("signal_bridge.run")
+
+DEMO_CHANNEL = "demo"
+
+
+class _Bot(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class ApiClients:
+    """One `SignalApiClient` per channel, made on first use and closed together."""
+
+    def __init__(self, config: BridgeConfig) -> None:
+        self._config = config
+        self._clients: dict[str, SignalApiClient] = {}
+
+    def __call__(self, channel: ChannelConfig) -> SignalApiClient:
+        client = self._clients.get(channel.name)
+        if client is None:
+            key, secret = channel.credentials()
+            timeout = self._config.api.timeout_s
+            client = SignalApiClient(
+                self._config.api.base_url,
+                key,
+                secret,
+                timeouts=Timeouts(
+                    connect=min(5.0, timeout), read=timeout, write=timeout, pool=min(5.0, timeout)
+                ),
+                label=channel.name,
+            )
+            self._clients[channel.name] = client
+        return client
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            with contextlib.suppress(Exception):
+                await client.aclose()
+        self._clients.clear()
+
+
+async def run_bridge(
+    config_path: Path | None,
+    store_arg: str | None,
+    *,
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    install_signals: bool = True,
+) -> int:
+    """Everything `signal-bridge run` does; returns the exit code."""
+    say: Callable[[str], None] = lambda text: print(text, file=stderr, flush=True)  # noqa: E731
+    closers: list[Callable[[], Awaitable[Any]]] = []
+    try:
+        emulator: EmulatorServer | None = None
+        if config_path is None:
+            emulator = EmulatorServer([EmulatorKey(DEMO_API_KEY, DEMO_API_SECRET, DEMO_CHANNEL)])
+            await emulator.start()
+            closers.append(emulator.stop)
+            config = BridgeConfig.demo(emulator.base_url, store_url=store_url(store_arg or DEFAULT_STORE))
+        else:
+            config = load_config(config_path)
+            if store_arg is not None:
+                config = config.model_copy(update={"store": StoreConfig(url=store_url(store_arg))})
+        for channel in config.channels:
+            channel.credentials()  # fail now, naming the unset variable, not at the first call
+        where = sqlite_path(config.store.url)
+        if where is not None:
+            where.parent.mkdir(parents=True, exist_ok=True)
+        store: Store = open_store(config.store.url)
+        await store.open()
+        closers.append(store.aclose)
+        clients = ApiClients(config)
+        closers.append(clients.aclose)
+        service = BridgeService(config, store, clients)
+        closers.append(service.aclose)
+
+        store_text = str(where) if where is not None else store.url_for_humans
+        if emulator is not None:
+            say(f"signal-bridge demo: Signal API emulator at {emulator.base_url}, store {store_text}")
+        else:
+            count = len(config.channels)
+            say(f"signal-bridge: {count} channel(s), store {store_text}, API {config.api.base_url}")
+
+        stop = asyncio.Event()
+        if install_signals:
+            _install_stop_signals(stop, say)
+
+        bots: list[_Bot] = []
+        if config.channels_on("telegram"):
+            from bots.telegram import TelegramBridge
+
+            telegram = TelegramBridge(config, service)
+            await telegram.start()
+            closers.append(telegram.stop)
+            bots.append(telegram)
+            say(f"telegram: listening to {len(config.channels_on('telegram'))} chat(s)")
+        if config.channels_on("discord"):
+            from bots.discord_bot import DiscordBridge
+
+            discord_bot = DiscordBridge(config, service)
+            await discord_bot.start()
+            closers.append(discord_bot.stop)
+            bots.append(discord_bot)
+            say(f"discord: listening to {len(config.channels_on('discord'))} channel(s)")
+
+        consoles = config.channels_on("console")
+        if consoles:
+            interactive = stdin.isatty() and stdout.isatty()
+            chat = ConsoleChat(service, stdout, chat_id=consoles[0].chat_id, interactive=interactive)
+            if not bots:
+                # Only the console listens, so it finishes what an earlier run left half done.
+                for message, replies in await service.resume():
+                    if message.platform == "console" and replies:
+                        chat.print_resumed(message, replies)
+            if interactive:
+                say(
+                    "Type a call as the channel's admin; reply N: TEXT, edit N: TEXT, press bN: LABEL, "
+                    "/help; Ctrl-D quits."
+                )
+            lines = stdin_lines(stdin, prompt="› " if interactive else None, out=stdout)
+            await chat.run(lines, stop)
+            if bots and not stop.is_set():
+                say("console: end of input; the bots keep running until SIGTERM or Ctrl-C")
+                await stop.wait()
+        else:
+            await stop.wait()
+        return 0
+    except ConfigError as exc:
+        where_from = f"{config_path}: " if config_path is not None else ""
+        for problem in exc.problems:
+            say(f"{where_from}{problem}")
+        return 1
+    except StoreError as exc:
+        say(f"cannot open the store: {exc}")
+        return 1
+    finally:
+        for close in reversed(closers):
+            try:
+                await close()
+            except Exception:  # one failing close must not keep the others open
+                logger.exception("while shutting down")
+
+
+def _install_stop_signals(stop: asyncio.Event, say: Callable[[str], None]) -> None:
+    loop = asyncio.get_running_loop()
+
+    def request_stop(sig: signal.Signals) -> None:
+        if not stop.is_set():
+            say(f"{sig.name}: finishing the message in hand, then stopping")
+        stop.set()
+        # A second Ctrl-C interrupts at once.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, request_stop, sig)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def run(
+        config: Annotated[
+            Path | None,
+            typer.Option(
+                "--config",
+                help="The TOML configuration. Without it: the console demo against the in-process emulator.",
+                show_default=False,
+            ),
+        ] = None,
+        store: Annotated[
+            str | None,
+            typer.Option(
+                "--store",
+                metavar="PATH",
+                help=f"SQLite file or store URL [default: ./{DEFAULT_STORE}, or the configured store]",
+                show_default=False,
+            ),
+        ] = None,
+        verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what the bridge does.")] = False,
+    ) -> None:
+        """Run the bridge: the console demo with no config, or every bot the --config file names."""
+        logging.basicConfig(
+            level=logging.INFO if verbose else logging.WARNING,
+            stream=sys.stderr,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        code = asyncio.run(run_bridge(config, store, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr))
+        raise typer.Exit(code)
