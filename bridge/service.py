@@ -901,6 +901,7 @@ class BridgeService:
             **plan.as_json(),
             "reply_to": ctx.message_id,
             "edits_reply_for": ctx.edits_reply_for,
+            "actor": ctx.author_id,
         }
         call = await self.store.record_call(
             call_key=call_key,
@@ -957,7 +958,11 @@ class BridgeService:
         finished = await self.store.finish_call(call.id, state, response=response, error=text or None)
         signal = await self._apply(finished, result, error)
         await self.store.audit(
-            call.platform, call.chat_id, "bridge", f"call {call.endpoint}", f"#{call.id} {state.value}"
+            call.platform,
+            call.chat_id,
+            str(call.effect.get("actor") or "bridge"),
+            f"call {call.endpoint}",
+            f"#{call.id} {state.value}",
         )
         return self._reply_for(finished, signal, error)
 

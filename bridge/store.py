@@ -1182,7 +1182,7 @@ class SqliteStore(_SqlStore):
         self._path = path
         self._conn: sqlite3.Connection | None = None
         # One thread owns the connection: sqlite3 objects are not meant to hop threads mid-transaction.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signal-bridge-sqlite")
+        self._executor: ThreadPoolExecutor | None = None
         self._lock: asyncio.Lock | None = None
 
     @property
@@ -1194,6 +1194,8 @@ class SqliteStore(_SqlStore):
         return self._path
 
     async def _in_thread(self, fn: Any, *args: Any) -> Any:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signal-bridge-sqlite")
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def _connect_sync(self) -> None:
@@ -1244,7 +1246,9 @@ class SqliteStore(_SqlStore):
             conn, self._conn = self._conn, None
             await self._in_thread(conn.close)
         self._opened = False
-        self._executor.shutdown(wait=True)
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
 
 
 class PostgresStore(_SqlStore):

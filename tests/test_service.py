@@ -161,6 +161,8 @@ async def test_call_creates_one_signal_and_the_reply_names_pair_entry_targets_st
     assert fields["Signal id"] == signal.id and signal.id in reply.text
     assert "Invest" in fields and "default" in fields["Invest"]
     assert reply.title is not None and "BTC" in reply.title
+    trail = await chat.service.store.audit_trail("console", CHAT)
+    assert [(e.actor, e.action) for e in trail] == [(ADMIN, "call create_v2")]
 
 
 async def test_reply_names_targets_not_sent_and_how_invest_was_derived(

@@ -336,6 +336,17 @@ def test_open_store_refuses_an_unknown_url_and_hides_a_postgres_password() -> No
     assert "hunter2" not in pg.url_for_humans and "db.example:5432/signals" in pg.url_for_humans
 
 
+async def test_a_closed_store_can_be_opened_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bridge.sqlite'}"
+    reused = open_store(url)
+    await reused.record_message(CALL)
+    await reused.aclose()
+    await reused.aclose()  # closing twice is harmless (the composition root and the service both close)
+    _, new = await reused.record_message(CALL)
+    assert not new
+    await reused.aclose()
+
+
 async def test_memory_sqlite_store_works(tmp_path: Path) -> None:
     memory = open_store("sqlite:///:memory:")
     try:
