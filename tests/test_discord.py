@@ -329,17 +329,23 @@ async def test_reply_to_a_call_is_a_follow_up_on_its_signal(start_world: Start) 
 async def test_edit_of_an_uncached_call_updates_the_signal(start_world: Start) -> None:
     world = await start_world()
     call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
-    await world.reply_to(call)
+    first = await world.reply_to(call)
     world.bridge.client._connection._messages.clear()  # type: ignore[union-attr]  # the edit arrives raw only
     await world.fake.edit_message(call, CALL.replace("SL 58000", "SL 57500"))
 
-    def updated() -> bool:
+    def reply_edited() -> bool:
         world.check_alive()
-        return world.signals()[0].prices.get("stop_loss") == "57500"
+        return bool(
+            world.fake.calls_to("PATCH", rf"/channels/{world.signals_channel}/messages/{first['id']}")
+        )
 
-    await world.fake.wait_for(updated)
+    await world.fake.wait_for(reply_edited)
     [signal] = world.signals()
-    assert [c.endpoint for c in signal.history][-1] == "updateprice"
+    assert [c.endpoint for c in signal.history] == ["create_v2", "updateprice"]
+    assert signal.prices["stop_loss"] == "57500"
+    # The answer to the call is edited in place to show the update, not posted a second time.
+    assert len(world.fake.bot_messages(world.signals_channel)) == 1
+    assert "updated" in world.fake.messages[int(first["id"])]["embeds"][0]["title"]
 
 
 async def test_member_without_the_role_is_refused_and_nothing_is_sent(start_world: Start) -> None:
