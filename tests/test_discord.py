@@ -554,3 +554,34 @@ api_secret_env = "S"
     assert "s3cr3t" not in str(failure.value)
     assert (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY) == seams
     assert bridge.client.is_closed()
+
+
+async def test_slash_sl_and_cancel_commands_act_on_the_signal_by_id(start_world: Start) -> None:
+    world = await start_world()
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    await world.reply_to(call)
+
+    moved = await world.fake.slash_command(
+        world.signals_channel, world.trader, "sl", {"signal": str(call), "price": "59000"}
+    )
+    await world.slash_answer(moved)
+    assert world.signals()[0].prices["stop_loss"] == "59000"
+
+    cancelled = await world.fake.slash_command(
+        world.signals_channel, world.trader, "cancel", {"signal": str(call)}
+    )
+    await world.slash_answer(cancelled)
+    [signal] = world.signals()
+    assert [c.endpoint for c in signal.history] == ["create_v2", "updateprice", "cancel"]
+    assert signal.state == "CANCELLED"
+
+
+async def test_slash_follow_up_with_a_link_to_another_channel_is_refused(start_world: Start) -> None:
+    world = await start_world()
+    link = f"https://discord.com/channels/{world.fake.guild_id}/{world.lounge}/123456789012345678"
+    interaction = await world.fake.slash_command(
+        world.signals_channel, world.trader, "cancel", {"signal": link}
+    )
+    await world.fake.wait_for(lambda: world.fake.interaction_responses.get(interaction))
+    [answer] = world.fake.interaction_responses[interaction]
+    assert answer["data"]["flags"] == 64 and "message link" in answer["data"]["content"]
