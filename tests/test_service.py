@@ -416,6 +416,27 @@ async def test_edit_that_changes_the_coin_is_refused(chat: Chat, emulator: Emula
     assert signal.fields["coin"] == "BTC" and endpoints(signal) == ["create_v2"]
 
 
+async def test_edit_of_a_follow_up_already_sent_is_not_applied(chat: Chat, emulator: EmulatorServer) -> None:
+    source, _ = await created(chat)
+    follow_up, _ = await chat.post("SL 59k", reply_to=source)
+    reply = only(await chat.edit(follow_up, "SL 59.5k", "v1", reply_to=source))
+    assert reply.is_error and "already sent" in reply.text
+    [signal] = held(emulator)
+    assert endpoints(signal) == ["create_v2", "updateprice"] and signal.prices["stop_loss"] == "59000"
+
+
+async def test_edit_of_a_live_call_into_something_unreadable_leaves_the_signal(
+    chat: Chat, emulator: EmulatorServer
+) -> None:
+    source, _ = await created(chat)
+    reply = only(await chat.edit(source, "BTC/USDT LONG\nEntry 60000-61000\nTP1 63000\nSL 62000", "v1"))
+    assert reply.is_error and "stays as it was" in reply.text
+    reply = only(await chat.edit(source, "sorry, wrong chat", "v2"))
+    assert reply.is_error and "cancel" in reply.text
+    [signal] = held(emulator)
+    assert endpoints(signal) == ["create_v2"] and signal.state == "ACTIVE"
+
+
 async def test_edit_of_a_refused_message_is_read_as_new(chat: Chat, emulator: EmulatorServer) -> None:
     message_id, replies = await chat.post("BTC/USDT LONG\nEntry 60000-61000\nTP1 63000\nSL 62000")
     assert only(replies).is_error
