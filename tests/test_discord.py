@@ -585,3 +585,62 @@ async def test_slash_follow_up_with_a_link_to_another_channel_is_refused(start_w
     await world.fake.wait_for(lambda: world.fake.interaction_responses.get(interaction))
     [answer] = world.fake.interaction_responses[interaction]
     assert answer["data"]["flags"] == 64 and "message link" in answer["data"]["content"]
+
+
+async def test_signal_bridge_run_with_a_discord_channel_trades_and_stops_cleanly(
+    fake: FakeDiscord, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """The composition root: `signal-bridge run --config` starts the Discord adapter from the file alone."""
+    signals_channel = fake.add_channel("signals")
+    moderator_role = fake.add_role("moderator", MANAGE_MESSAGES)
+    moderator = fake.add_member(710000000000000002, "mo", [moderator_role])
+    config = tmp_path / "bridge.toml"
+    config.write_text(
+        f"""
+[store]
+url = "sqlite:///{tmp_path / "bridge.sqlite"}"
+[api]
+base_url = "{emulator.base_url}"
+[discord]
+api_base = "{fake.api_base}"
+gateway_url = "{fake.gateway_url}"
+[[channels]]
+name = "vip"
+platform = "discord"
+chat_id = "{signals_channel}"
+api_key_env = "VIP_API_KEY"
+api_secret_env = "VIP_API_SECRET"
+""",
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "DISCORD_BOT_TOKEN": BOT_TOKEN,
+        "VIP_API_KEY": KEY_A.api_key,
+        "VIP_API_SECRET": KEY_A.api_secret,
+    }
+    pipe = asyncio.subprocess.PIPE
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bots.cli", "run", "--config", str(config),
+        env=env, stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe,
+    )  # fmt: skip
+    try:
+        await fake.wait_identified(timeout=30)
+        call = await fake.post_message(signals_channel, moderator, CALL)
+
+        def answered() -> bool:
+            if process.returncode is not None:
+                raise AssertionError(f"signal-bridge run exited with {process.returncode}")
+            return any(
+                (m.get("message_reference") or {}).get("message_id") == str(call) for m in fake.bot_messages()
+            )
+
+        await fake.wait_for(answered, timeout=30)
+        [signal] = emulator.signals()
+        assert signal.fields["coin"] == "BTC"
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+    assert BOT_TOKEN not in (out + err).decode()
