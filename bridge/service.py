@@ -846,6 +846,8 @@ class BridgeService:
         if mode == "dry-run":
             return [self._preview(ctx, plan, "🧪 Dry run: nothing was sent", ())], "dry-run"
         if mode == "confirm":
+            # buttons shown for an earlier version of this message would send what it no longer says
+            await self.store.discard_waiting(ctx.platform, ctx.chat_id, ctx.message_id, "edited")
             confirmation = await self.store.add_confirmation(
                 ctx.platform, ctx.chat_id, ctx.message_id, ctx.message_row_id, {"plan": plan.as_json()}
             )

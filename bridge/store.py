@@ -384,7 +384,11 @@ class Store(Protocol):
 
     # confirmations
     async def add_confirmation(
-        self, platform: str, chat_id: str, source_message_id: str, message_row_id: int | None,
+        self,
+        platform: str,
+        chat_id: str,
+        source_message_id: str,
+        message_row_id: int | None,
         payload: dict[str, Any],
     ) -> Confirmation: ...
 
@@ -393,6 +397,10 @@ class Store(Protocol):
     async def decide_confirmation(
         self, confirmation_id: int, state: ConfirmationState, decided_by: str
     ) -> Confirmation | None: ...
+
+    async def discard_waiting(
+        self, platform: str, chat_id: str, source_message_id: str, decided_by: str
+    ) -> int: ...
 
     # chat modes
     async def set_chat_mode(self, platform: str, chat_id: str, mode: str | None) -> None: ...
@@ -542,9 +550,7 @@ class _SqliteTx:
         self._store = store
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = await self._store._in_thread(
-            self._store._fetch_sync, sql, tuple(params)
-        )
+        rows: list[dict[str, Any]] = await self._store._in_thread(self._store._fetch_sync, sql, tuple(params))
         return rows
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -697,8 +703,9 @@ class _SqlStore:
             for number in range(current + 1, SCHEMA_VERSION + 1):
                 for statement in _MIGRATIONS[number - 1]:
                     await tx.execute(statement.replace("{pk}", self._pk_sql))
-                await tx.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
-                                 (number, _ts()))
+                await tx.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (number, _ts())
+                )
 
     async def schema_version(self) -> int:
         async with self._tx() as tx:
@@ -716,8 +723,16 @@ class _SqlStore:
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (platform, chat_id, message_id, edit_version) DO NOTHING
                     RETURNING {_MESSAGE_COLUMNS}""",
-                (*key, message.author_id, int(message.author_can_trade), message.text,
-                 message.reply_to_message_id, int(message.is_edit), MessageState.ACCEPTED.value, _ts()),
+                (
+                    *key,
+                    message.author_id,
+                    int(message.author_can_trade),
+                    message.text,
+                    message.reply_to_message_id,
+                    int(message.is_edit),
+                    MessageState.ACCEPTED.value,
+                    _ts(),
+                ),
             )
             if inserted:
                 return _message(inserted[0]), True
@@ -770,8 +785,14 @@ class _SqlStore:
                 count = await tx.execute(
                     """UPDATE messages SET state = ?, claimed_at = ? WHERE id = ?
                        AND (state = ? OR (state = ? AND claimed_at < ?))""",
-                    (MessageState.HANDLING.value, _ts(), row_id, MessageState.ACCEPTED.value,
-                     MessageState.HANDLING.value, _ts(stale_before)),
+                    (
+                        MessageState.HANDLING.value,
+                        _ts(),
+                        row_id,
+                        MessageState.ACCEPTED.value,
+                        MessageState.HANDLING.value,
+                        _ts(stale_before),
+                    ),
                 )
         return count == 1
 
@@ -852,10 +873,24 @@ class _SqlStore:
                 """INSERT INTO signals (platform, chat_id, channel, source_message_id, api_version, coin,
                    quote, side, entry_min, entry_mid, entry_max, targets, stop_loss, state, created_at,
                    updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-                (platform, chat_id, channel, source_message_id, api_version, coin, quote, side,
-                 _dec_text(prices.entry_min), _dec_text(prices.entry_mid), _dec_text(prices.entry_max),
-                 json.dumps([str(t) for t in prices.targets]), _dec_text(prices.stop_loss), state.value,
-                 now, now),
+                (
+                    platform,
+                    chat_id,
+                    channel,
+                    source_message_id,
+                    api_version,
+                    coin,
+                    quote,
+                    side,
+                    _dec_text(prices.entry_min),
+                    _dec_text(prices.entry_mid),
+                    _dec_text(prices.entry_max),
+                    json.dumps([str(t) for t in prices.targets]),
+                    _dec_text(prices.stop_loss),
+                    state.value,
+                    now,
+                    now,
+                ),
             )
             signal_id = int(rows[0]["id"])
             await self._link(tx, platform, chat_id, source_message_id, signal_id)
@@ -884,8 +919,13 @@ class _SqlStore:
             params.append(parent_signal_id)
         if prices is not None:
             sets += ["entry_min = ?", "entry_mid = ?", "entry_max = ?", "targets = ?", "stop_loss = ?"]
-            params += [_dec_text(prices.entry_min), _dec_text(prices.entry_mid), _dec_text(prices.entry_max),
-                       json.dumps([str(t) for t in prices.targets]), _dec_text(prices.stop_loss)]
+            params += [
+                _dec_text(prices.entry_min),
+                _dec_text(prices.entry_mid),
+                _dec_text(prices.entry_max),
+                json.dumps([str(t) for t in prices.targets]),
+                _dec_text(prices.stop_loss),
+            ]
         async with self._tx() as tx:
             await tx.execute(f"UPDATE signals SET {', '.join(sets)} WHERE id = ?", (*params, signal_id))
             found = await self._signal_rows(tx, "id = ?", (signal_id,))
@@ -933,8 +973,10 @@ class _SqlStore:
         """The standing (not failed) signal created from this very message, if any."""
         async with self._tx() as tx:
             found = await self._signal_rows(
-                tx, "platform = ? AND chat_id = ? AND source_message_id = ? AND state <> ?",
-                (platform, chat_id, message_id, SignalState.FAILED.value), "ORDER BY id DESC LIMIT 1",
+                tx,
+                "platform = ? AND chat_id = ? AND source_message_id = ? AND state <> ?",
+                (platform, chat_id, message_id, SignalState.FAILED.value),
+                "ORDER BY id DESC LIMIT 1",
             )
         return found[0] if found else None
 
@@ -996,8 +1038,19 @@ class _SqlStore:
                     request, effect, state, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_key) DO NOTHING
                     RETURNING {_CALL_COLUMNS}""",
-                (call_key, platform, chat_id, message_row_id, signal_id, endpoint, json.dumps(request),
-                 json.dumps(effect or {}), CallState.PENDING.value, now, now),
+                (
+                    call_key,
+                    platform,
+                    chat_id,
+                    message_row_id,
+                    signal_id,
+                    endpoint,
+                    json.dumps(request),
+                    json.dumps(effect or {}),
+                    CallState.PENDING.value,
+                    now,
+                    now,
+                ),
             )
         return _call(rows[0]) if rows else None
 
@@ -1057,8 +1110,14 @@ class _SqlStore:
             count = await tx.execute(
                 """UPDATE api_calls SET state = ?, error = ?, updated_at = ?
                    WHERE id = ? AND state = ? AND updated_at < ?""",
-                (CallState.UNKNOWN_OUTCOME.value, error, _ts(), call_id, CallState.SENDING.value,
-                 _ts(stale_before)),
+                (
+                    CallState.UNKNOWN_OUTCOME.value,
+                    error,
+                    _ts(),
+                    call_id,
+                    CallState.SENDING.value,
+                    _ts(stale_before),
+                ),
             )
         return count == 1
 
@@ -1075,7 +1134,11 @@ class _SqlStore:
 
     # -- confirmations
     async def add_confirmation(
-        self, platform: str, chat_id: str, source_message_id: str, message_row_id: int | None,
+        self,
+        platform: str,
+        chat_id: str,
+        source_message_id: str,
+        message_row_id: int | None,
         payload: dict[str, Any],
     ) -> Confirmation:
         async with self._tx() as tx:
@@ -1084,8 +1147,15 @@ class _SqlStore:
                    state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                    RETURNING id, platform, chat_id, source_message_id, message_row_id, payload, state,
                    decided_by, created_at""",
-                (platform, chat_id, source_message_id, message_row_id, json.dumps(payload),
-                 ConfirmationState.WAITING.value, _ts()),
+                (
+                    platform,
+                    chat_id,
+                    source_message_id,
+                    message_row_id,
+                    json.dumps(payload),
+                    ConfirmationState.WAITING.value,
+                    _ts(),
+                ),
             )
         return _confirmation(rows[0])
 
@@ -1111,6 +1181,25 @@ class _SqlStore:
                 (state.value, decided_by, _ts(), confirmation_id, ConfirmationState.WAITING.value),
             )
         return _confirmation(rows[0]) if rows else None
+
+    async def discard_waiting(
+        self, platform: str, chat_id: str, source_message_id: str, decided_by: str
+    ) -> int:
+        """Discard every confirmation still waiting for a message (it was edited: its buttons are stale)."""
+        async with self._tx() as tx:
+            return await tx.execute(
+                """UPDATE confirmations SET state = ?, decided_by = ?, decided_at = ?
+                   WHERE platform = ? AND chat_id = ? AND source_message_id = ? AND state = ?""",
+                (
+                    ConfirmationState.DISCARDED.value,
+                    decided_by,
+                    _ts(),
+                    platform,
+                    chat_id,
+                    source_message_id,
+                    ConfirmationState.WAITING.value,
+                ),
+            )
 
     # -- chat modes
     async def set_chat_mode(self, platform: str, chat_id: str, mode: str | None) -> None:
@@ -1312,7 +1401,7 @@ def open_store(url: str) -> Store:
     `sqlite:///:memory:`, or `postgresql://user@host:port/db` (`postgres://` too). Connects lazily:
     the first call (or `await store.open()`) creates the file or schema and runs the migrations."""
     if url.startswith("sqlite://"):
-        path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
+        path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
         if not path:
             raise StoreError(f"a SQLite store URL names a file: sqlite:///path/to/file.sqlite, not {url!r}")
         return SqliteStore(path)

@@ -487,6 +487,20 @@ async def test_confirm_mode_sends_only_on_a_posters_press_and_only_once(
     assert len(held(emulator)) == 1
 
 
+async def test_confirm_mode_edit_replaces_the_waiting_buttons(chat: Chat, emulator: EmulatorServer) -> None:
+    await chat.service.set_mode("console", CHAT, "confirm")
+    source, replies = await chat.post(CALL_TEXT)
+    stale_send = only(replies).actions[0].action_id
+    fresh = only(await chat.edit(source, CALL_TEXT.replace("SL 58000", "SL 57000"), "v1"))
+    assert await chat.service.press("console", CHAT, stale_send, ADMIN, True) == []
+    assert (
+        only(await chat.service.press("console", CHAT, fresh.actions[0].action_id, ADMIN, True)).reaction
+        == "✅"
+    )
+    [signal] = held(emulator)
+    assert signal.prices["stop_loss"] == "57000"
+
+
 async def test_confirm_mode_discard_sends_nothing(chat: Chat, emulator: EmulatorServer) -> None:
     await chat.service.set_mode("console", CHAT, "confirm")
     _, replies = await chat.post(CALL_TEXT)
