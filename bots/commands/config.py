@@ -47,7 +47,7 @@ def check_config(path: Path, require_env: bool, out: Console, err: Console) -> i
         count = len(exc.problems)
         err.print(f"[bold red]{path}: {count} problem{'s' if count != 1 else ''}[/]", highlight=False)
         for problem in exc.problems:
-            err.print(f"  {problem}", markup=False, highlight=False)
+            err.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
         return 1
     out.print(f"[bold green]{path}: valid[/]", highlight=False)
     out.print(f"store: {config.store.display_url}", markup=False, highlight=False)
@@ -62,7 +62,11 @@ def check_config(path: Path, require_env: bool, out: Console, err: Console) -> i
     unset = [ref for ref in config.env_references() if not ref.is_set]
     for ref in unset:
         label = "[red]error[/]" if require_env else "[yellow]warning[/]"
-        out.print(f"{label}: {ref.location}: environment variable {ref.name} is not set", highlight=False)
+        out.print(
+            f"{label}: {ref.location}: environment variable {ref.name} is not set",
+            highlight=False,
+            soft_wrap=True,
+        )
     return 1 if unset and require_env else 0
 
 

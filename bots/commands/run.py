@@ -89,8 +89,12 @@ async def run_bridge(
     stdout: TextIO,
     stderr: TextIO,
     install_signals: bool = True,
+    stop: asyncio.Event | None = None,
 ) -> int:
-    """Everything `signal-bridge run` does; returns the exit code."""
+    """Everything `signal-bridge run` does; returns the exit code.
+
+    `stop` ends the run like SIGTERM does (for embedding and tests); the signal handlers set it too.
+    """
     say: Callable[[str], None] = lambda text: print(text, file=stderr, flush=True)  # noqa: E731
     closers: list[Callable[[], Awaitable[Any]]] = []
     try:
@@ -124,27 +128,26 @@ async def run_bridge(
             count = len(config.channels)
             say(f"signal-bridge: {count} channel(s), store {store_text}, API {config.api.base_url}")
 
-        stop = asyncio.Event()
+        stop = stop if stop is not None else asyncio.Event()
         if install_signals:
             _install_stop_signals(stop, say)
 
         bots: list[_Bot] = []
-        if config.channels_on("telegram"):
-            from bots.telegram import TelegramBridge
-
-            telegram = TelegramBridge(config, service)
-            await telegram.start()
-            closers.append(telegram.stop)
-            bots.append(telegram)
-            say(f"telegram: listening to {len(config.channels_on('telegram'))} chat(s)")
-        if config.channels_on("discord"):
-            from bots.discord_bot import DiscordBridge
-
-            discord_bot = DiscordBridge(config, service)
-            await discord_bot.start()
-            closers.append(discord_bot.stop)
-            bots.append(discord_bot)
-            say(f"discord: listening to {len(config.channels_on('discord'))} channel(s)")
+        for platform in ("telegram", "discord"):
+            count = len(config.channels_on(platform))
+            if not count:
+                continue
+            bot = _make_bot(platform, config, service)
+            try:
+                await bot.start()
+            except Exception as exc:  # a refused token, an unreachable API: say so and stop
+                say(f"{platform}: cannot start: {exc}")
+                with contextlib.suppress(Exception):
+                    await bot.stop()
+                return 1
+            closers.append(bot.stop)
+            bots.append(bot)
+            say(f"{platform}: listening to {count} chat(s)")
 
         consoles = config.channels_on("console")
         if consoles:
@@ -182,6 +185,17 @@ async def run_bridge(
                 await close()
             except Exception:  # one failing close must not keep the others open
                 logger.exception("while shutting down")
+
+
+def _make_bot(platform: str, config: BridgeConfig, service: BridgeService) -> _Bot:
+    # Imported only when configured: the demo need not load python-telegram-bot or discord.py.
+    if platform == "telegram":
+        from bots.telegram import TelegramBridge
+
+        return TelegramBridge(config, service)
+    from bots.discord_bot import DiscordBridge
+
+    return DiscordBridge(config, service)
 
 
 def _install_stop_signals(stop: asyncio.Event, say: Callable[[str], None]) -> None:

@@ -1,0 +1,135 @@
+"""`signal-bridge run --config FILE`: the configured store, API and bots, started and stopped cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bots.cli import app
+from bots.commands.run import run_bridge
+from bridge.emulator import EmulatorKey, EmulatorServer
+from tests.telegram_fake import DEFAULT_TOKEN, FakeTelegram, channel_post
+
+KEY = EmulatorKey("run-test-key", "run-test-secret", "desk")
+CHANNEL = -1001234567890
+
+
+def _config(tmp_path: Path, api: str, *, telegram: str | None = None, console: bool = True) -> Path:
+    text = f'[store]\nurl = "sqlite:///{tmp_path / "bridge.sqlite"}"\n[api]\nbase_url = "{api}"\n'
+    if telegram is not None:
+        text += f'[telegram]\ntoken_env = "SB_RUN_TG_TOKEN"\nbase_url = "{telegram}"\npoll_timeout_s = 1\n'
+        text += (
+            f'[[channels]]\nname = "vip"\nplatform = "telegram"\nchat_id = "{CHANNEL}"\n'
+            'api_key_env = "SB_RUN_KEY"\napi_secret_env = "SB_RUN_SECRET"\n'
+        )
+    if console:
+        text += (
+            '[[channels]]\nname = "desk"\nplatform = "console"\nchat_id = "desk"\n'
+            'api_key_env = "SB_RUN_KEY"\napi_secret_env = "SB_RUN_SECRET"\nmode = "live"\n'
+        )
+    path = tmp_path / "bridge.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def keys_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SB_RUN_KEY", KEY.api_key)
+    monkeypatch.setenv("SB_RUN_SECRET", KEY.api_secret)
+    monkeypatch.setenv("SB_RUN_TG_TOKEN", DEFAULT_TOKEN)
+
+
+async def test_run_with_config_serves_its_console_channel_on_the_configured_api_and_store(
+    tmp_path: Path, keys_env: None
+) -> None:
+    async with EmulatorServer([KEY]) as emulator:
+        out, err = io.StringIO(), io.StringIO()
+        code = await run_bridge(
+            _config(tmp_path, emulator.base_url),
+            None,
+            stdin=io.StringIO("BTC entry 60-61k TP1 63k SL 58k\nreply 1: TP2 65k\n"),
+            stdout=out,
+            stderr=err,
+            install_signals=False,
+        )
+        signals = emulator.signals()
+    assert code == 0, err.getvalue()
+    assert "bot b1 → #1: " in out.getvalue() and "bot b2 → #2: " in out.getvalue()
+    (signal,) = signals
+    assert signal.channel == "desk"
+    assert [call.endpoint for call in signal.history] == ["create_v2", "takeprofit"]
+    assert (tmp_path / "bridge.sqlite").exists()
+
+
+async def test_run_with_config_starts_the_telegram_bot_and_stops_on_request(
+    tmp_path: Path, keys_env: None
+) -> None:
+    async with EmulatorServer([KEY]) as emulator, FakeTelegram() as telegram:
+        stop = asyncio.Event()
+        err = io.StringIO()
+        run = asyncio.create_task(
+            run_bridge(
+                _config(tmp_path, emulator.base_url, telegram=telegram.base_url, console=False),
+                None,
+                stdin=io.StringIO(""),
+                stdout=io.StringIO(),
+                stderr=err,
+                install_signals=False,
+                stop=stop,
+            )
+        )
+        telegram.push(channel_post(CHANNEL, 7, "BTC entry 60-61k TP1 63k SL 58k"))
+        answer = await telegram.next_call("sendMessage", timeout=30)
+        stop.set()
+        code = await asyncio.wait_for(run, timeout=30)
+        signals = emulator.signals()
+    assert code == 0, err.getvalue()
+    assert "telegram: listening to 1 chat(s)" in err.getvalue()
+    assert answer.get("chat_id") == str(CHANNEL)
+    assert json.loads(answer.get("reply_parameters") or "{}").get("message_id") == 7
+    assert len(signals) == 1 and signals[0].fields["coin"] == "BTC"
+
+
+async def test_run_stops_with_exit_1_when_the_bot_token_is_refused(
+    tmp_path: Path, keys_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SB_RUN_TG_TOKEN", "111111:not-the-token-the-fake-knows-xxxxxxxxxxxxxx")
+    async with EmulatorServer([KEY]) as emulator, FakeTelegram() as telegram:
+        err = io.StringIO()
+        code = await run_bridge(
+            _config(tmp_path, emulator.base_url, telegram=telegram.base_url, console=False),
+            None,
+            stdin=io.StringIO(""),
+            stdout=io.StringIO(),
+            stderr=err,
+            install_signals=False,
+        )
+    assert code == 1
+    assert "telegram: cannot start:" in err.getvalue()
+    assert "not-the-token" not in err.getvalue()
+
+
+def test_run_with_an_invalid_config_exits_1_naming_the_problem(tmp_path: Path) -> None:
+    path = tmp_path / "bridge.toml"
+    path.write_text('[[channels]]\nname = "x"\nplatform = "irc"\nchat_id = "1"\napi_key_env = "K"\n')
+    result = CliRunner().invoke(app, ["run", "--config", str(path)])
+    assert result.exit_code == 1
+    platform = "channels[0].platform: must be one of telegram, discord, console (got 'irc')"
+    assert f"{path}: {platform}" in result.stderr
+    assert f"{path}: channels[0].api_secret_env: required" in result.stderr
+
+
+def test_run_with_an_unset_key_variable_exits_1_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SB_RUN_KEY", raising=False)
+    monkeypatch.setenv("SB_RUN_SECRET", "s")
+    result = CliRunner().invoke(app, ["run", "--config", str(_config(tmp_path, "http://127.0.0.1:9"))])
+    assert result.exit_code == 1
+    assert "channels[0].api_key_env: environment variable SB_RUN_KEY is not set" in result.stderr
+    assert not (tmp_path / "bridge.sqlite").exists()  # nothing was opened
