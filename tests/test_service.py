@@ -350,6 +350,14 @@ async def test_follow_up_naming_another_coin_than_the_signal_is_refused(
     assert endpoints(held(emulator)[0]) == ["create_v2"]
 
 
+async def test_follow_up_about_several_signals_at_once_is_refused(chat: Chat, emulator: EmulatorServer) -> None:
+    source, _ = await created(chat)
+    _, replies = await chat.post("close all trades", reply_to=source)
+    reply = only(replies)
+    assert reply.is_error and "several signals" in reply.text
+    assert endpoints(held(emulator)[0]) == ["create_v2"]
+
+
 async def test_follow_up_to_a_cancelled_signal_is_refused_saying_why(
     chat: Chat, emulator: EmulatorServer
 ) -> None:
