@@ -350,7 +350,9 @@ async def test_follow_up_naming_another_coin_than_the_signal_is_refused(
     assert endpoints(held(emulator)[0]) == ["create_v2"]
 
 
-async def test_follow_up_about_several_signals_at_once_is_refused(chat: Chat, emulator: EmulatorServer) -> None:
+async def test_follow_up_about_several_signals_at_once_is_refused(
+    chat: Chat, emulator: EmulatorServer
+) -> None:
     source, _ = await created(chat)
     _, replies = await chat.post("close all trades", reply_to=source)
     reply = only(replies)
