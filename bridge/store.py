@@ -715,7 +715,9 @@ class _SqlStore:
     # -- messages
     async def record_message(self, message: ChatMessage) -> tuple[StoredMessage, bool]:
         """Record a received message once; returns the row and whether it is new."""
-        key = (message.platform, message.chat_id, message.message_id, message.edit_version or "")
+        # An edit without a version must not collide with the original (it would pass for a redelivery).
+        version = message.edit_version or ("edit" if message.is_edit else "")
+        key = (message.platform, message.chat_id, message.message_id, version)
         async with self._tx() as tx:
             inserted = await tx.fetch(
                 f"""INSERT INTO messages (platform, chat_id, message_id, edit_version, author_id,

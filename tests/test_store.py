@@ -73,6 +73,10 @@ async def test_record_message_is_deduplicated_on_platform_chat_message_and_edit_
     previous = await store.previous_version("telegram", "-100", "7", edited.id)
     assert previous is not None and previous.id == first.id
     assert first.as_chat_message() == CALL
+    unversioned, unversioned_new = await store.record_message(
+        ChatMessage(**{**_fields(CALL), "is_edit": True, "text": "BTC long 61k"})
+    )
+    assert unversioned_new and unversioned.id not in (first.id, edited.id)
     by_id = await store.get_message_by_id(edited.id)
     assert by_id is not None and by_id.text == "BTC long" and await store.get_message_by_id(10_000) is None
 
