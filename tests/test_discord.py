@@ -24,7 +24,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bots.discord_bot import DiscordBridge, message_id_from, reply_nonce
-from bridge.config import parse_config
+from bridge.config import BridgeConfig, parse_config
 from bridge.emulator import EmulatedSignal, EmulatorServer
 from bridge.messages import ChatMessage
 from bridge.service import BridgeService
@@ -171,6 +171,7 @@ class World:
     emulator: EmulatorServer
     service: BridgeService
     bridge: DiscordBridge
+    config: BridgeConfig
     signals_channel: int  # configured
     lounge: int  # not configured
     trader: int  # has the configured role
@@ -275,7 +276,9 @@ role_ids = ["{trader_role}"]
         store = open_store(config.store.url)
         service = BridgeService(config, store, lambda channel: make_client(emulator))
         bridge = DiscordBridge(config, service, guild_ready_timeout=0.05)
-        world = World(fake, emulator, service, bridge, signals_channel, lounge, trader, moderator, stranger)
+        world = World(
+            fake, emulator, service, bridge, config, signals_channel, lounge, trader, moderator, stranger
+        )
         started.append(world)
         if before_start is not None:
             await before_start(world)
@@ -644,3 +647,26 @@ api_secret_env = "VIP_API_SECRET"
         out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, err.decode()
     assert BOT_TOKEN not in (out + err).decode()
+
+
+async def test_confirm_buttons_still_work_after_a_restart(start_world: Start) -> None:
+    world = await start_world(mode="confirm")
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    prompt = await world.reply_to(call)
+    send = prompt["components"][0]["components"][0]["custom_id"]
+    await world.bridge.stop()
+
+    restarted = DiscordBridge(world.config, world.service, guild_ready_timeout=0.05)
+    await restarted.start()
+    try:
+        await world.fake.press_button(int(prompt["id"]), world.moderator, send)
+
+        def sent() -> list[EmulatedSignal]:
+            assert not restarted.failures, restarted.failures
+            return world.signals()
+
+        [signal] = await world.fake.wait_for(sent)
+        assert signal.fields["coin"] == "BTC"
+    finally:
+        await restarted.stop()
+    assert not restarted.failures
