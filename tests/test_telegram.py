@@ -17,20 +17,30 @@ import json
 import logging
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram import Bot
 
 from bots.telegram import TelegramBridge, TelegramStartError
-from bridge.config import BridgeConfig, parse_config
+from bridge.client import SignalApiClient
+from bridge.config import BridgeConfig, ChannelConfig, parse_config
+from bridge.emulator import EmulatorServer
+from bridge.emulator.store import EmulatedSignal
 from bridge.messages import BotReply, ChatMessage, ReplyAction
-from tests.emulator_support import KEY_A, KEY_B
+from bridge.service import BridgeService
+from bridge.store import open_store
+from tests.emulator_fixtures import emulator  # noqa: F401  (a pytest fixture)
+from tests.emulator_support import FAST_RETRY, KEY_A, KEY_B, TEST_TIMEOUTS
 from tests.telegram_fake import (
+    Call,
     FakeTelegram,
     callback_query,
     channel_message,
     channel_post,
     chat,
+    edited_channel_post,
     group_message,
     message_update,
 )
@@ -474,3 +484,294 @@ async def test_adapter_only_token_is_redacted_even_from_a_loud_httpx_logger(
     urls = [r.getMessage() for r in caplog.records if r.name == "httpx"]
     assert any("/bot[redacted]/sendMessage" in u for u in urls)
     assert secret_part not in caplog.text
+
+
+# --- end to end: the real BridgeService, a SQLite file, the emulator over HTTP -----------------------
+
+CALL = "BTC/USDT LONG\nEntry 60000-61000\nTP1 63000\nTP2 65000\nSL 58000"
+CALL_EDITED = "BTC/USDT LONG\nEntry 60000-61000\nTP1 64000\nTP2 65000\nSL 58000"
+OTHER_CALL = "ETH/USDT LONG\nEntry 3000-3100\nTP1 3300\nSL 2900"
+
+
+class Stack:
+    """The bridge as `signal-bridge run` wires it: config, a SQLite file, BridgeService, TelegramBridge."""
+
+    def __init__(self, fake: FakeTelegram, emulator: EmulatorServer, db: Path, **config: Any) -> None:
+        self.fake, self.emulator = fake, emulator
+        self.config = telegram_config(fake, store_url=f"sqlite:///{db}", api_url=emulator.base_url, **config)
+        self.service: BridgeService | None = None
+        self.bridge: TelegramBridge | None = None
+
+    async def start(self) -> TelegramBridge:
+        emulator = self.emulator
+
+        def client_for(channel: ChannelConfig) -> SignalApiClient:
+            key, secret = channel.credentials()
+            return SignalApiClient(emulator.base_url, key, secret, retry=FAST_RETRY, timeouts=TEST_TIMEOUTS)
+
+        self.service = BridgeService(self.config, open_store(self.config.store.url), client_for)
+        self.bridge = TelegramBridge(self.config, self.service)
+        await self.bridge.start()
+        return self.bridge
+
+    async def stop(self) -> None:
+        if self.bridge is not None:
+            await self.bridge.stop()
+        if self.service is not None:
+            await self.service.aclose()
+        self.bridge = self.service = None
+
+
+@pytest.fixture
+async def stack(fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path) -> AsyncIterator[Stack]:
+    running = Stack(fake, emulator, tmp_path / "bridge.sqlite")
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+def signals_of(emulator: EmulatorServer, channel: str) -> list[EmulatedSignal]:
+    return [s for s in emulator.signals() if s.channel == channel]
+
+
+def replies_to(fake: FakeTelegram, chat_id: int, message_id: int) -> list[Call]:
+    return [
+        c
+        for c in fake.calls_of("sendMessage")
+        if c.status == 200
+        and c.params["chat_id"] == str(chat_id)
+        and "reply_parameters" in c.params
+        and c.json("reply_parameters")["message_id"] == message_id
+    ]
+
+
+async def test_channel_call_creates_a_signal_and_gets_a_threaded_reply(
+    fake: FakeTelegram, stack: Stack
+) -> None:
+    fake.push(channel_post(CHANNEL, 10, CALL))
+    reply = await fake.next_call("sendMessage")
+    assert reply.json("reply_parameters")["message_id"] == 10
+    assert reply.get("parse_mode") == "HTML"
+    assert (reply.get("text") or "").startswith("<b>✅ Signal created: BTC/USDT LONG</b>")
+    reaction = await fake.next_call("setMessageReaction")
+    assert (reaction.get("message_id"), reaction.json("reaction")[0]["emoji"]) == ("10", "👍")
+    (signal,) = signals_of(stack.emulator, "alpha")
+    assert signal.state == "ACTIVE" and signal.fields["coin"] == "BTC"
+    assert signal.prices["entry_price_max"] == "61000"
+
+
+async def test_reply_tp4_adds_a_fourth_target_to_the_live_signal(fake: FakeTelegram, stack: Stack) -> None:
+    fake.push(channel_post(CHANNEL, 10, CALL))
+    await fake.next_call("sendMessage")
+    fake.push(channel_post(CHANNEL, 11, "TP4 70000", reply_to=channel_message(CHANNEL, 10, CALL)))
+    reply = await fake.next_call("sendMessage")
+    assert reply.json("reply_parameters")["message_id"] == 11
+    assert (reply.get("text") or "").startswith("<b>✅ Take profit added: BTC/USDT LONG</b>")
+    (signal,) = signals_of(stack.emulator, "alpha")
+    assert [call.endpoint for call in signal.history] == ["create_v2", "takeprofit"]
+    assert signal.history[-1].body["sell_price"] == "70000"
+
+
+async def test_edited_channel_post_updates_the_signal_and_edits_the_reply(
+    fake: FakeTelegram, stack: Stack
+) -> None:
+    fake.push(channel_post(CHANNEL, 10, CALL))
+    first = await fake.next_call("sendMessage")
+    fake.push(edited_channel_post(CHANNEL, 10, CALL_EDITED))
+    edit = await fake.next_call("editMessageText")
+    assert edit.get("message_id") == str(first.result["message_id"])  # the call's reply, edited
+    assert "Changed: target 1 63000 → 64000" in (edit.get("text") or "")
+    (signal,) = signals_of(stack.emulator, "alpha")
+    assert [call.endpoint for call in signal.history] == ["create_v2", "updateprice"]
+    assert signal.prices["exit_price_1"] == "64000"
+
+
+async def test_non_admin_call_in_a_group_is_refused_and_nothing_is_sent(
+    fake: FakeTelegram, stack: Stack
+) -> None:
+    fake.set_member(GROUP, MEMBER, "member")
+    fake.push(message_update(group_message(GROUP, 5, CALL, user_id=MEMBER)))
+    reply = await fake.next_call("sendMessage")
+    assert reply.json("reply_parameters")["message_id"] == 5
+    assert (reply.get("text") or "").startswith("<b>❌ Not allowed</b>")
+    fake.set_member(GROUP, ADMIN, "administrator")
+    fake.push(message_update(group_message(GROUP, 6, OTHER_CALL, user_id=ADMIN)))
+    await fake.next_call("sendMessage")
+    assert [s.fields["coin"] for s in signals_of(stack.emulator, "beta")] == ["ETH"]
+
+
+async def test_unknown_chat_is_ignored_whoever_writes_there(fake: FakeTelegram, stack: Stack) -> None:
+    fake.set_member(ELSEWHERE, ADMIN, "creator")
+    fake.push(channel_post(ELSEWHERE, 1, CALL))
+    fake.push(message_update(group_message(ELSEWHERE, 2, CALL, user_id=ADMIN)))
+    fake.push(message_update(group_message(ELSEWHERE, 3, "/status", user_id=ADMIN)))
+    fake.push(channel_post(CHANNEL, 10, OTHER_CALL))  # a configured chat, to know the others were seen
+    reply = await fake.next_call("sendMessage")
+    assert reply.params["chat_id"] == str(CHANNEL)
+    await stack.stop()
+    assert [c.params["chat_id"] for c in fake.calls_of("sendMessage")] == [str(CHANNEL)]
+    assert not fake.calls_of("getChatMember")
+    assert [s.fields["coin"] for s in stack.emulator.signals()] == ["ETH"]
+
+
+async def test_confirm_mode_sends_only_on_an_admin_press_and_edits_the_reply(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    running = Stack(fake, emulator, tmp_path / "bridge.sqlite", mode="confirm")
+    await running.start()
+    try:
+        fake.set_member(GROUP, ADMIN, "administrator")
+        fake.push(message_update(group_message(GROUP, 7, CALL, user_id=ADMIN)))
+        prompt = await fake.next_call("sendMessage")
+        buttons = prompt.json("reply_markup")["inline_keyboard"][0]
+        assert ["Send" in b["text"] for b in buttons] == [True, False]
+        assert "Discard" in buttons[1]["text"]
+        assert signals_of(emulator, "beta") == []
+        send = buttons[0]["callback_data"]
+        bot_message = prompt.result["message_id"]
+
+        fake.push(callback_query(GROUP, bot_message, send, user_id=MEMBER, query_id="q-member"))
+        refused = await fake.next_call("answerCallbackQuery")
+        assert refused.get("show_alert") == "true"
+        fake.push(callback_query(GROUP, bot_message, send, user_id=ADMIN, query_id="q-admin"))
+        await fake.next_call("answerCallbackQuery")
+        outcome = await fake.next_call("editMessageText")
+        assert outcome.get("message_id") == str(bot_message)
+        assert "Signal created" in (outcome.get("text") or "")
+        assert "reply_markup" not in fake.message(GROUP, bot_message)
+        (signal,) = signals_of(emulator, "beta")
+        assert signal.fields["coin"] == "BTC"
+    finally:
+        await running.stop()
+
+
+async def test_same_update_delivered_again_after_a_restart_creates_one_signal(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bridge.sqlite"
+    first = Stack(fake, emulator, db)
+    await first.start()
+    fake.push(channel_post(CHANNEL, 10, CALL))
+    await fake.next_call("sendMessage")
+    await first.stop()
+    fake.rewind()  # as if the bridge died before its next getUpdates confirmed the offset
+
+    second = Stack(fake, emulator, db)
+    before = len(fake.calls)
+    await second.start()
+    try:
+        fake.push(channel_post(CHANNEL, 11, OTHER_CALL))  # handled after the redelivered one (same chat)
+        await fake.next_call("sendMessage")
+    finally:
+        await second.stop()
+    again = [
+        c
+        for c in fake.calls[before:]
+        if c.method == "getUpdates"
+        for u in c.result or []
+        if _post_id(u) == 10
+    ]
+    assert again, "the second bridge was given the same update again"
+    assert [s.fields["coin"] for s in signals_of(emulator, "alpha")] == ["BTC", "ETH"]
+    assert len(replies_to(fake, CHANNEL, 10)) == 1
+
+
+def _post_id(update: dict[str, Any]) -> int | None:
+    post = update.get("channel_post")
+    return int(post["message_id"]) if post else None
+
+
+async def test_work_accepted_before_a_crash_is_finished_and_answered_on_start(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bridge.sqlite"
+    crashed = Stack(fake, emulator, db)
+    await crashed.start()
+    assert crashed.service is not None
+    message = ChatMessage("telegram", str(CHANNEL), "10", str(CHANNEL), True, CALL)
+    assert await crashed.service.accept(message)  # recorded and acknowledged, never handled
+    await crashed.stop()
+
+    restarted = Stack(fake, emulator, db)
+    await restarted.start()
+    try:
+        reply = await fake.next_call("sendMessage")
+        assert reply.json("reply_parameters")["message_id"] == 10
+    finally:
+        await restarted.stop()
+    assert [s.fields["coin"] for s in signals_of(emulator, "alpha")] == ["BTC"]
+
+
+async def test_telegram_429_is_waited_out_and_the_reply_still_arrives(
+    fake: FakeTelegram, stack: Stack
+) -> None:
+    fake.fail_next("sendMessage", 1, retry_after=1)
+    fake.push(channel_post(CHANNEL, 10, CALL))
+    throttled = await fake.next_call("sendMessage")
+    reply = await fake.next_call("sendMessage", timeout=10)
+    assert (throttled.status, reply.status) == (429, 200)
+    assert reply.json("reply_parameters")["message_id"] == 10
+    await stack.stop()
+    assert len(replies_to(fake, CHANNEL, 10)) == 1
+    assert len(signals_of(stack.emulator, "alpha")) == 1
+
+
+async def test_token_never_reaches_logs_or_replies(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    running = Stack(fake, emulator, tmp_path / "bridge.sqlite")
+    await running.start()
+    try:
+        fake.fail_next("sendMessage", 1, retry_after=1)
+        fake.set_member(GROUP, MEMBER, "member")
+        fake.push(channel_post(CHANNEL, 10, CALL))
+        fake.push(message_update(group_message(GROUP, 5, CALL, user_id=MEMBER)))
+        fake.push(message_update(group_message(GROUP, 6, f"leaked? {fake.token}", user_id=MEMBER)))
+        fake.push(message_update(group_message(GROUP, 7, "/status", user_id=MEMBER)))
+        for _ in range(3):
+            await fake.next_call("sendMessage", timeout=10)
+        fake.push(channel_post(CHANNEL, 11, "/status"))
+        await fake.next_call("sendMessage", timeout=10)
+    finally:
+        await running.stop()
+    secret_part = fake.token.split(":", 1)[1]
+    assert caplog.records, "the flow was logged"
+    assert secret_part not in caplog.text
+    assert all(secret_part not in r.getMessage() for r in caplog.records)
+    assert all(secret_part not in (c.get("text") or "") for c in fake.calls_of("sendMessage"))
+    assert signals_of(emulator, "alpha")
+
+
+async def test_webhook_mode_takes_updates_only_with_the_secret_token(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    port = free_port()
+    running = Stack(
+        fake,
+        emulator,
+        tmp_path / "bridge.sqlite",
+        webhook=("https://bot.example.com/tg", f"127.0.0.1:{port}"),
+    )
+    await running.start()
+    try:
+        local = f"http://127.0.0.1:{port}/tg"
+        assert await fake.post_webhook(channel_post(CHANNEL, 10, CALL), to=local, secret="not-it") == 403
+        assert await fake.post_webhook(channel_post(CHANNEL, 11, OTHER_CALL), to=local) == 200
+        reply = await fake.next_call("sendMessage")
+        assert reply.json("reply_parameters")["message_id"] == 11
+    finally:
+        await running.stop()
+    assert [s.fields["coin"] for s in signals_of(emulator, "alpha")] == ["ETH"]
+
+
+async def test_status_lists_the_chats_recent_signals(fake: FakeTelegram, stack: Stack) -> None:
+    fake.push(channel_post(CHANNEL, 10, CALL))
+    await fake.next_call("sendMessage")
+    fake.push(channel_post(CHANNEL, 11, "/status"))
+    status = await fake.next_call("sendMessage")
+    (signal,) = signals_of(stack.emulator, "alpha")
+    assert "BTC/USDT LONG" in (status.get("text") or "")
+    assert signal.id in (status.get("text") or "")
