@@ -6,6 +6,7 @@ emulator holds: exactly the right signals, each exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -238,3 +239,50 @@ def test_sigterm_finishes_the_message_in_hand_and_exits_0(tmp_path: Path) -> Non
             process.wait()
     assert process.returncode == 0, err
     assert "SIGTERM: finishing the message in hand, then stopping" in err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses a Linux pseudo-terminal")
+def test_typed_on_a_terminal_the_session_reads_like_the_piped_one(tmp_path: Path) -> None:
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: signal-bridge run on the terminal
+        os.chdir(tmp_path)
+        os.execv(sys.executable, [sys.executable, "-m", "bots.cli", "run"])
+    output = b""
+
+    def read_until(marker: bytes) -> None:
+        nonlocal output
+        while marker not in output:
+            ready, _, _ = select.select([fd], [], [], 30)
+            assert ready, f"no {marker!r} on the terminal; got {output[-500:]!r}"
+            output += os.read(fd, 65536)
+
+    try:
+        read_until("› ".encode())
+        os.write(fd, f"{CALL}\n".encode())
+        read_until(b"Signal id:")
+        read_until("› ".encode())
+        os.write(fd, b"\x04")  # Ctrl-D
+        while True:  # keep reading so the child can flush and exit
+            ready, _, _ = select.select([fd], [], [], 30)
+            assert ready, "the console did not end on Ctrl-D"
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        _, status = os.waitpid(pid, 0)
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    text = output.decode()
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "Type a call as the channel's admin" in text
+    assert f"\x1b[1A\x1b[2K#1 admin: {CALL}" in text  # the typed line is replaced by its numbered form
+    assert "bot b1 → #1: " in text
