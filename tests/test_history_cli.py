@@ -1,4 +1,6 @@
-"""`signal-bridge history`: recent signals and API calls from a real SQLite store, as a table or JSON."""
+"""`signal-bridge history`: recent signals and API calls from real SQLite and PostgreSQL stores."""
+
+# ruff: noqa: F811  (the store_url fixture imported from tests.store_fixtures is a parameter here)
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ from typer.testing import CliRunner
 
 from bots.cli import app
 from bridge.store import CallState, SignalPrices, SignalState, open_store
+from tests.store_fixtures import store_url  # noqa: F401  (a pytest fixture)
 
 
-async def _fill(path: Path) -> None:
-    store = open_store(f"sqlite:///{path}")
+async def _fill(path_or_url: Path | str) -> None:
+    url = path_or_url if isinstance(path_or_url, str) else f"sqlite:///{path_or_url}"
+    store = open_store(url)
     try:
         for index, (coin, side) in enumerate((("BTC", "long"), ("ETH", "short"))):
             signal = await store.create_signal(
@@ -54,10 +58,9 @@ async def _fill(path: Path) -> None:
         await store.aclose()
 
 
-def test_history_json_lists_signals_and_calls_newest_first(tmp_path: Path) -> None:
-    path = tmp_path / "bridge.sqlite"
-    asyncio.run(_fill(path))
-    result = CliRunner().invoke(app, ["history", "--store", str(path), "--json"])
+def test_history_json_lists_signals_and_calls_newest_first(store_url: str) -> None:
+    asyncio.run(_fill(store_url))  # a SQLite file, and PostgreSQL when a server answers
+    result = CliRunner().invoke(app, ["history", "--store", store_url, "--json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert [s["coin"] for s in document["signals"]] == ["ETH", "BTC"]

@@ -133,3 +133,22 @@ def test_run_with_an_unset_key_variable_exits_1_naming_it(
     assert result.exit_code == 1
     assert "channels[0].api_key_env: environment variable SB_RUN_KEY is not set" in result.stderr
     assert not (tmp_path / "bridge.sqlite").exists()  # nothing was opened
+
+
+async def test_store_option_overrides_the_configured_store(tmp_path: Path, keys_env: None) -> None:
+    elsewhere = tmp_path / "elsewhere" / "other.sqlite"
+    async with EmulatorServer([KEY]) as emulator:
+        err = io.StringIO()
+        code = await run_bridge(
+            _config(tmp_path, emulator.base_url),
+            str(elsewhere),
+            stdin=io.StringIO("BTC entry 60-61k TP1 63k SL 58k\n"),
+            stdout=io.StringIO(),
+            stderr=err,
+            install_signals=False,
+        )
+    assert code == 0, err.getvalue()
+    assert elsewhere.exists()
+    assert not (tmp_path / "bridge.sqlite").exists()
+    result = CliRunner().invoke(app, ["history", "--store", str(elsewhere), "--json"])
+    assert [s["coin"] for s in json.loads(result.stdout)["signals"]] == ["BTC"]
