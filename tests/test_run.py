@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from bots.cli import app
 from bots.commands.run import run_bridge
 from bridge.emulator import EmulatorKey, EmulatorServer
+from bridge.store import open_store
 from tests.telegram_fake import DEFAULT_TOKEN, FakeTelegram, channel_post
 
 KEY = EmulatorKey("run-test-key", "run-test-secret", "desk")
@@ -150,5 +151,8 @@ async def test_store_option_overrides_the_configured_store(tmp_path: Path, keys_
     assert code == 0, err.getvalue()
     assert elsewhere.exists()
     assert not (tmp_path / "bridge.sqlite").exists()
-    result = CliRunner().invoke(app, ["history", "--store", str(elsewhere), "--json"])
-    assert [s["coin"] for s in json.loads(result.stdout)["signals"]] == ["BTC"]
+    store = open_store(f"sqlite:///{elsewhere}")
+    try:
+        assert [s.coin for s in await store.recent_signals()] == ["BTC"]
+    finally:
+        await store.aclose()
