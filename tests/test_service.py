@@ -283,14 +283,10 @@ async def test_move_stop_to_entry_sends_the_stored_entry_and_the_store_follows_t
     assert "Traceback" not in reply.text
     [signal] = held(emulator)
     stored = (await chat.service.recent_signals("console", CHAT))[0]
-    # The emulator checks the stop against the entry (spec 13, price ordering): whichever way it answers,
-    # the bridge's record matches what the API holds.
-    if reply.reaction == "✅":
-        assert signal.prices["stop_loss"] == call.request["body"]["stop_loss"]
-        assert stored.stop_loss == Decimal("60500")
-    else:
-        assert reply.is_error and call.state is CallState.FAILED
-        assert signal.prices["stop_loss"] == "58000" and stored.stop_loss == Decimal("58000")
+    # On a live signal the stop is held against the targets, not the entry (docs/decisions.md).
+    assert reply.reaction == "✅", reply.text
+    assert signal.prices["stop_loss"] == call.request["body"]["stop_loss"]
+    assert stored.stop_loss == Decimal("60500")
 
 
 async def test_reply_to_the_bots_reply_acts_on_the_signal(chat: Chat, emulator: EmulatorServer) -> None:

@@ -247,9 +247,14 @@ def _d(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
-def check_price_order(fields: Mapping[str, Any]) -> None:
+def check_price_order(fields: Mapping[str, Any], *, live: bool = False) -> None:
     """Spec section 13, price ordering: entry min <= mid <= max; long targets above the entry's max and
-    stop below its min; short the mirror. Where the min is absent the lowest entry price stands for it."""
+    stop below its min; short the mirror. Where the min is absent the lowest entry price stands for it.
+
+    `live` is the check of a signal as an updateprice would leave it: there the stop is held against the
+    targets, not the entry, because moving a stop to breakeven or into profit is what follow-ups do
+    (docs/decisions.md, "Stops on a live signal"): a long's stop stays below its highest target, a
+    short's above its lowest."""
     given = {
         k: _d(fields[k]) for k in ("entry_price_min", "entry_price_mid", "entry_price_max") if k in fields
     }
@@ -269,7 +274,13 @@ def check_price_order(fields: Mapping[str, Any]) -> None:
         if short and _d(target) >= low:
             raise _content(f"target {n} ({target}) is not below the entry ({low}) of a short")
     stop = fields.get("stop_loss")
-    if stop is not None:
+    if stop is not None and live:
+        targets = [_d(fields[f"exit_price_{n}"]) for n in range(1, 7) if fields.get(f"exit_price_{n}")]
+        if targets and not short and _d(stop) >= max(targets):
+            raise _content(f"the stop ({stop}) is not below the highest target ({max(targets)}) of a long")
+        if targets and short and _d(stop) <= min(targets):
+            raise _content(f"the stop ({stop}) is not above the lowest target ({min(targets)}) of a short")
+    elif stop is not None:
         if not short and _d(stop) >= low:
             raise _content(f"the stop ({stop}) is not below the entry ({low}) of a long")
         if short and _d(stop) <= high:
@@ -353,7 +364,7 @@ def validate_follow_up(
         if signal.version == "v2" and "exit_price_6" in present:
             raise _content("a V2 signal has at most 5 targets")
         changes = {k: v for k, v in present.items() if k != "parent_signal_id"}
-        check_price_order({**signal.fields, **changes})
+        check_price_order({**signal.fields, **changes}, live=True)
     return changes
 
 
