@@ -221,6 +221,8 @@ class TelegramBridge:
         self._username = ""
         self._offset: int | None = None
         self._poller: asyncio.Task[None] | None = None
+        self._fetch: asyncio.Future[tuple[Update, ...]] | None = None
+        self._closing = asyncio.Event()
         self._web: web.AppRunner | None = None
         self._queues: dict[str, asyncio.Queue[Callable[[], Awaitable[None]]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
@@ -290,8 +292,10 @@ class TelegramBridge:
         if not self._started:
             return
         self._started = False
+        self._closing.set()
         if self._poller is not None:
-            self._poller.cancel()
+            if self._fetch is not None:
+                self._fetch.cancel()  # only the wait for updates; a batch in hand is finished
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
             self._poller = None
@@ -362,15 +366,26 @@ class TelegramBridge:
     # --- receiving ----------------------------------------------------------------------------------
 
     async def _poll(self) -> None:
-        """Long polling: record each update (accept), then move the offset past it, then queue it."""
+        """Long polling: record each update (accept), then move the offset past it, then queue it.
+
+        `stop()` interrupts only the wait for updates (`_fetch`) or a back-off; a batch in hand is
+        recorded and queued to the end, so stopping never cuts an update between fetch and record.
+        """
         failures = 0
-        while True:
-            try:
-                updates = await self.bot.get_updates(
+        while not self._closing.is_set():
+            self._fetch = asyncio.ensure_future(
+                self.bot.get_updates(
                     offset=self._offset, timeout=self._poll_timeout, allowed_updates=list(ALLOWED_UPDATES)
                 )
+            )
+            try:
+                updates = await self._fetch
+            except asyncio.CancelledError:
+                if self._closing.is_set():
+                    return
+                raise
             except RetryAfter as exc:
-                await asyncio.sleep(_retry_after_s(exc))
+                await self._pause(_retry_after_s(exc))
                 continue
             except TimedOut:
                 continue
@@ -383,6 +398,8 @@ class TelegramBridge:
                 failures += 1
                 await self._back_off(failures, "polling failed", exc)
                 continue
+            finally:
+                self._fetch = None
             try:
                 for update in updates:
                     await self._ingest(update)
@@ -392,8 +409,12 @@ class TelegramBridge:
                 failures += 1
                 await self._back_off(failures, "an update could not be recorded", exc)
 
-    @staticmethod
-    async def _back_off(failures: int, what: str, exc: Exception) -> None:
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, unless the bridge is stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), seconds)
+
+    async def _back_off(self, failures: int, what: str, exc: Exception) -> None:
         delay = min(30.0, 0.25 * 2 ** min(failures, 7))
         expected = isinstance(exc, NetworkError | Conflict) and not isinstance(exc, BadRequest)
         log.log(
@@ -404,7 +425,7 @@ class TelegramBridge:
             delay,
             exc_info=not expected,
         )
-        await asyncio.sleep(delay)
+        await self._pause(delay)
 
     async def _start_webhook(self) -> None:
         host, _, port = self._webhook_listen.rpartition(":")

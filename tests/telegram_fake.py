@@ -10,7 +10,8 @@ What a test can do with it:
   confirms everything below it, exactly like Telegram; `rewind()` forgets the confirmations, as if the
   bot had died before its next `getUpdates` told Telegram about them.
 - `await next_call("sendMessage")` waits for the next call of a method the bot made (each call is
-  returned once); `calls_of(method)` lists them all.
+  returned once); `calls_of(method)` lists them all; `await delivered(update_id)` waits until a
+  getUpdates answer handed that update to the bot.
 - `fail_next(method, times, retry_after=1)` answers the next calls of a method with 429 + retry_after.
 - `set_member(chat_id, user_id, status)` decides what `getChatMember` says.
 - `await post_webhook(update)` delivers an update to the webhook the bot registered with `setWebhook`,
@@ -181,13 +182,16 @@ class FakeTelegram:
         self._cursor[method] = index + 1
         return self.calls_of(method)[index]
 
-    async def no_call(self, method: str, within: float = 0.3) -> None:
-        """Assert the bot makes no further call of `method` for a short while (used for 'ignored')."""
-        try:
-            call = await self.next_call(method, timeout=within)
-        except TimeoutError:
-            return
-        raise AssertionError(f"unexpected {method}: {call.params}")
+    async def delivered(self, update_id: int, timeout: float = 10) -> None:
+        """Wait until a getUpdates answer handed `update_id` to the bot."""
+
+        def done() -> bool:
+            return any(
+                u["update_id"] == update_id for c in self.calls_of("getUpdates") for u in c.result or ()
+            )
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(done), timeout)
 
     def message(self, chat_id: int | str, message_id: int | str) -> JSON:
         """A message the bot sent (as last edited)."""

@@ -15,7 +15,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import signal
 import socket
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -775,3 +778,52 @@ async def test_status_lists_the_chats_recent_signals(fake: FakeTelegram, stack: 
     (signal,) = signals_of(stack.emulator, "alpha")
     assert "BTC/USDT LONG" in (status.get("text") or "")
     assert signal.id in (status.get("text") or "")
+
+
+async def until_signal_recorded(store_url: str) -> None:
+    """Wait until the bridge (another process) has recorded a signal: its create is then on the wire."""
+    store = open_store(store_url)
+    await store.open()
+    try:
+        while not await store.recent_signals("telegram", str(CHANNEL)):
+            await asyncio.sleep(0.02)
+    finally:
+        await store.aclose()
+
+
+async def test_sigterm_while_a_call_is_in_flight_finishes_it_replies_and_exits_0(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    config = tmp_path / "bridge.toml"
+    config.write_text(
+        f'[store]\nurl = "sqlite:///{tmp_path / "bridge.sqlite"}"\n[api]\nbase_url = "{emulator.base_url}"\n'
+        f'[telegram]\nbase_url = "{fake.base_url}"\npoll_timeout_s = 1\n'
+        f'[[channels]]\nname = "alpha"\nplatform = "telegram"\nchat_id = "{CHANNEL}"\n'
+        'api_key_env = "ALPHA_KEY"\napi_secret_env = "ALPHA_SECRET"\n'
+    )
+    env = {
+        **os.environ,
+        "ALPHA_KEY": KEY_A.api_key,
+        "ALPHA_SECRET": KEY_A.api_secret,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+    }
+    emulator.set_faults(latency_ms=1500)  # the create is still on its way when SIGTERM arrives
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bots.cli", "run", "--config", str(config),
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await fake.next_call("getMe", timeout=30)
+        fake.push(channel_post(CHANNEL, 10, CALL))
+        await asyncio.wait_for(until_signal_recorded(f"sqlite:///{tmp_path / 'bridge.sqlite'}"), 30)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, stderr.decode()
+    (reply,) = replies_to(fake, CHANNEL, 10)
+    assert (reply.get("text") or "").startswith("<b>✅ Signal created: BTC/USDT LONG</b>")
+    assert [s.fields["coin"] for s in signals_of(emulator, "alpha")] == ["BTC"]
+    assert fake.token.split(":", 1)[1] not in stderr.decode()
