@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Zero-width and invisible characters (ZWSP, ZWNJ, ZWJ, LRM/RLM, word joiner U+2060.., BOM, soft hyphen,
@@ -22,6 +23,7 @@ _KEYCAP = "\u20e3"
 _CYR_TO_LAT = dict(zip("АВЕКМНОРСТХаеорсухіІЅѕ", "ABEKMHOPCTXaeopcyxiISs", strict=True))
 _LAT_TO_CYR = {v: k for k, v in _CYR_TO_LAT.items() if k not in "іІЅѕ"}
 _WORD_RE = re.compile(r"[^\W\d_]+")
+_MIXED = re.compile(r"[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +31,7 @@ class Normalized:
     """The plain text the grammar reads, and for each of its characters the index in the original."""
 
     text: str
-    origin: tuple[int, ...]
+    origin: Sequence[int]
     original: str
 
     def position(self, index: int) -> tuple[int, int]:
@@ -51,44 +53,48 @@ class Normalized:
         return self.original[self.origin[start] : self.origin[end] + 1]
 
 
+# Characters the slow path rewrites; a text without any of them (and already NFKC) is its own normal form.
+_SPECIAL = re.compile(
+    "[\r*\u200b-\u200f\u2060-\u2064\ufeff\u00ad\ufe0e\ufe0f\u20e3\u2010-\u2015\u2212\u2043\ufe58\ufe63"
+    "\uff0d\u00a0\u2007\u202f\u3000]"
+)
+
+
 def normalize(original: str) -> Normalized:
+    if not _SPECIAL.search(original) and (original.isascii() or unicodedata.is_normalized("NFKC", original)):
+        return Normalized(text=_fix_mixed_scripts(original), origin=range(len(original)), original=original)
+    return _normalize_slowly(original)
+
+
+_WORK = re.compile(r"[^\x00-\x7f]|\*\*|\r|\d\ufe0f?\u20e3")
+
+
+def _normalize_slowly(original: str) -> Normalized:
     chars: list[str] = []
     origin: list[int] = []
-    i = 0
-    n = len(original)
-    while i < n:
-        ch = original[i]
-        if ch == "\r":
-            i += 1
+    done = 0
+    for match in _WORK.finditer(original):
+        start, end = match.span()
+        if start > done:  # plain ASCII between two places that need work: copied as it is
+            chars.append(original[done:start])
+            origin.extend(range(done, start))
+        done = end
+        piece = match.group(0)
+        if piece in ("**", "\r") or piece in _INVISIBLE:  # Markdown bold, CR, zero-width: dropped
             continue
-        if ch in _INVISIBLE:
-            i += 1
+        if piece[0].isdigit():  # keycap 1️⃣ -> "1) "
+            chars.append(piece[0] + ") ")
+            origin += [start, start, end - 1]
             continue
-        if ch == "*" and i + 1 < n and original[i + 1] == "*":  # Markdown bold
-            i += 2
-            continue
-        if ch.isdigit() and ch.isascii():
-            # keycap: digit, optional U+FE0F, U+20E3  ->  "1)"
-            j = i + 1
-            if j < n and original[j] == "\ufe0f":
-                j += 1
-            if j < n and original[j] == _KEYCAP:
-                chars += [ch, ")", " "]
-                origin += [i, i, j]
-                i = j + 1
-                continue
-        if ch in _DASHES:
+        if piece in _DASHES:
             chars.append("-")
-            origin.append(i)
-            i += 1
+            origin.append(start)
             continue
-        if ch == "\u00d7":  # keep the multiplication sign: it marks leverage (×10)
-            chars.append(ch)
-            origin.append(i)
-            i += 1
+        if piece == "\u00d7":  # keep the multiplication sign: it marks leverage (×10)
+            chars.append(piece)
+            origin.append(start)
             continue
-        folded = unicodedata.normalize("NFKC", ch) if not ch.isascii() else ch
-        for c in folded:
+        for c in unicodedata.normalize("NFKC", piece):
             if c in _INVISIBLE or c == _KEYCAP:
                 continue
             if c in _DASHES:
@@ -96,10 +102,12 @@ def normalize(original: str) -> Normalized:
             elif c in "\u00a0\u2007\u202f\u3000":
                 c = " "
             chars.append(c)
-            origin.append(i)
-        i += 1
+            origin.append(start)
+    if done < len(original):
+        chars.append(original[done:])
+        origin.extend(range(done, len(original)))
     text = _fix_mixed_scripts("".join(chars))
-    return Normalized(text=text, origin=tuple(origin), original=original)
+    return Normalized(text=text, origin=origin, original=original)
 
 
 def _fix_mixed_scripts(text: str) -> str:
@@ -108,7 +116,7 @@ def _fix_mixed_scripts(text: str) -> str:
     'BTСUSDT' (one Cyrillic С) becomes 'BTCUSDT'; 'Tейк' (one Latin T) becomes 'Тейк'.  Lengths are kept,
     so the position map stays valid.
     """
-    if text.isascii():
+    if text.isascii() or not _MIXED.search(text):
         return text
 
     def fix(match: re.Match[str]) -> str:

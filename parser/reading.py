@@ -66,6 +66,10 @@ Reading = (
 )
 
 MAX_MESSAGE_BYTES = 4096
+# A call has a few dozen items; past this many words, numbers and brackets a message is an article or
+# noise, and reading it would only cost time (it is answered as chatter, silently).
+MAX_ITEMS = 600
+_ITEMS = re.compile(r"[^\W_]+|[()\-/|\\_]")
 # A price further than this factor from the entry is a decimal slip (0.3000 written 3000), not a call.
 SLIP_FACTOR = Decimal(10)
 # An entry range wider than this (high / low) is a slip too ("0.148 - 0.0142").
@@ -153,9 +157,15 @@ def read_message(text: str) -> ReadingType:
             return Refusal(
                 message=f"the message is longer than {MAX_MESSAGE_BYTES} bytes; a call is never that long"
             )
-        if not _field_words().search(text) and not _field_words().search(normalize(text).text):
-            return Chatter()
-        return _Reader(normalize(text)).read()
+        if len(_ITEMS.findall(text)) > MAX_ITEMS:
+            return Chatter()  # hundreds of words and numbers: a post or a wall of noise, never a call
+        if not _field_words().search(text):
+            norm = normalize(text)
+            if not _field_words().search(norm.text):
+                return Chatter()  # no field keyword at all: chatter, answered before the parser runs
+        else:
+            norm = normalize(text)
+        return _Reader(norm).read()
     except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; a bug must not crash a bot
         return Refusal(message=f"the message could not be read ({type(exc).__name__}); nothing was sent")
 
