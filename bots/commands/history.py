@@ -138,7 +138,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--store",
                 metavar="PATH",
-                help=f"SQLite file or store URL [default: {DEFAULT_STORE}, or the --config file's store]",
+                help=f"SQLite file or store URL (default: ./{DEFAULT_STORE}, or the --config file's store).",
                 show_default=False,
             ),
         ] = None,

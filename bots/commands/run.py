@@ -230,7 +230,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--store",
                 metavar="PATH",
-                help=f"SQLite file or store URL [default: ./{DEFAULT_STORE}, or the configured store]",
+                help=f"SQLite file or store URL (default: ./{DEFAULT_STORE}, or the configured store).",
                 show_default=False,
             ),
         ] = None,
