@@ -46,6 +46,7 @@ from telegram import (
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode, ReactionEmoji
 from telegram.error import (
     BadRequest,
+    ChatMigrated,
     Conflict,
     Forbidden,
     InvalidToken,
@@ -443,6 +444,9 @@ class TelegramBridge:
             secret_token=_plain(self._webhook_secret),
             allowed_updates=list(ALLOWED_UPDATES),
             drop_pending_updates=False,
+            # One delivery at a time: with parallel deliveries a "TP4" reply could be recorded before
+            # the call it amends. Each delivery costs only a record, so one connection keeps up.
+            max_connections=1,
         )
         log.info("telegram: webhook listening on %s%s", self._webhook_listen, path)
 
@@ -631,6 +635,11 @@ class TelegramBridge:
             work = await queue.get()
             try:
                 await work()
+            except ChatMigrated as exc:
+                log.error(
+                    "telegram: the group became supergroup %s; put that chat_id in the configuration",
+                    exc.new_chat_id,
+                )
             except Exception:
                 # Accepted messages stay recorded in the core; one failure must not stall the chat.
                 log.exception("telegram: handling failed")

@@ -132,6 +132,7 @@ class ScriptedCore:
         self.accept_failures = 0
         self.handle_gate: asyncio.Event | None = None
         self.actions: tuple[ReplyAction, ...] = ()
+        self.canned: BotReply | None = None  # answer every message with this instead
 
     async def accept(self, message: ChatMessage) -> bool:
         if self.accept_gate is not None:
@@ -149,6 +150,8 @@ class ScriptedCore:
         if self.handle_gate is not None and not self.handled:
             await self.handle_gate.wait()
         self.handled.append(message)
+        if self.canned is not None:
+            return [self.canned]
         return [
             BotReply(
                 text=f"read: {message.text}", reply_to_message_id=message.message_id, actions=self.actions
@@ -435,6 +438,8 @@ async def test_adapter_only_webhook_checks_the_secret_then_records_before_answer
         registered = await fake.next_call("setWebhook")
         assert registered.params["url"] == "https://bot.example.com/tg/hook"
         assert registered.params["secret_token"] == "webhook-secret-Q7x"
+        assert registered.params["max_connections"] == "1"  # in order: a reply never overtakes its call
+        assert registered.params["drop_pending_updates"] == "false"
         assert "message" in registered.json("allowed_updates")
         assert not fake.calls_of("getUpdates") and not fake.calls_of("deleteWebhook")
         local = f"http://127.0.0.1:{port}/tg/hook"
@@ -487,6 +492,38 @@ async def test_adapter_only_token_is_redacted_even_from_a_loud_httpx_logger(
     urls = [r.getMessage() for r in caplog.records if r.name == "httpx"]
     assert any("/bot[redacted]/sendMessage" in u for u in urls)
     assert secret_part not in caplog.text
+
+
+async def test_adapter_only_a_long_reply_is_clipped_at_a_line_and_stays_valid_html(
+    fake: FakeTelegram, scripted: tuple[TelegramBridge, ScriptedCore]
+) -> None:
+    bridge, core = scripted
+    long_text = "✅ Signal created <b>\n" + "\n".join(f"Note: line {n} & more" for n in range(400))
+    core.canned = BotReply(long_text, "10", title="Signal created")
+    fake.push(channel_post(CHANNEL, 10, "BTC entry 60k"))
+    text = (await fake.next_call("sendMessage")).get("text") or ""
+    assert len(text) <= 4096 and text.endswith("\n…")
+    assert text.startswith("<b>✅ Signal created &lt;b&gt;</b>\n")  # the headline bold, the rest escaped
+    assert text.count("<b>") == text.count("</b>") == 1 and "&amp; more" in text
+
+
+async def test_adapter_only_a_message_in_a_forum_topic_is_not_a_reply_to_the_topic(
+    fake: FakeTelegram, scripted: tuple[TelegramBridge, ScriptedCore]
+) -> None:
+    bridge, core = scripted
+    fake.set_member(GROUP, ADMIN, "administrator")
+    topic_root = {
+        "message_id": 3,
+        "date": 1,
+        "chat": chat(GROUP, "supergroup"),
+        "forum_topic_created": {"name": "Calls", "icon_color": 7322096},
+    }
+    message = group_message(GROUP, 12, "BTC entry 60k", user_id=ADMIN, reply_to=topic_root)
+    message.update(is_topic_message=True, message_thread_id=3)
+    fake.push(message_update(message))
+    await fake.next_call("sendMessage")
+    await bridge.stop()
+    assert [(m.message_id, m.reply_to_message_id) for m in core.handled] == [("12", None)]
 
 
 # --- end to end: the real BridgeService, a SQLite file, the emulator over HTTP -----------------------
