@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bots.commands.run import ApiClients
@@ -286,3 +288,33 @@ def test_typed_on_a_terminal_the_session_reads_like_the_piped_one(tmp_path: Path
     assert "Type a call as the channel's admin" in text
     assert f"\x1b[1A\x1b[2K#1 admin: {CALL}" in text  # the typed line is replaced by its numbered form
     assert "bot b1 → #1: " in text
+
+
+def test_sigterm_while_a_call_is_in_flight_finishes_it_answers_and_exits_0(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bots.cli", "run", "--store", str(tmp_path / "bridge.sqlite")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+        banner = process.stderr.readline()
+        emulator_url = re.search(r"emulator at (http://127\.0\.0\.1:\d+)", banner)
+        assert emulator_url, banner
+        # The demo's own emulator answers slowly, so the create is on its way when SIGTERM arrives.
+        httpx.post(f"{emulator_url[1]}/_emulator/faults", json={"latency_ms": 1500}).raise_for_status()
+        process.stdin.write(f"{CALL}\n")
+        process.stdin.flush()
+        assert process.stdout.readline() == f"#1 admin: {CALL}\n"  # printed just before the core runs
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    assert "bot b1 → #1: ✅ Signal created" in out
+    assert "Signal id:" in out
