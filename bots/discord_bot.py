@@ -247,6 +247,8 @@ class DiscordBridge:
         # Our reply to each answered message, so a later reply that `edits_reply_for` it edits in place.
         self._reply_ids: dict[tuple[str, str], int] = {}
         self._task: asyncio.Task[None] | None = None
+        self._in_hand: set[asyncio.Task[Any]] = set()  # event handlers running now (stop() lets them finish)
+        self._stopping = False
         self._previous_seams: tuple[str, yarl.URL] | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -282,7 +284,20 @@ class DiscordBridge:
         """The task running the gateway connection (done with an exception if the client failed)."""
         return self._task
 
-    async def stop(self) -> None:
+    async def stop(self, drain_timeout: float = 10.0) -> None:
+        """Finish the events in hand (up to `drain_timeout` seconds), then disconnect.
+
+        Messages that arrive meanwhile are only recorded (`core.accept`): `resume` handles them at the
+        next start. Slash commands and presses are told to try again.
+        """
+        self._stopping = True
+        in_hand = [task for task in self._in_hand if task is not asyncio.current_task()]
+        if in_hand:
+            _, late = await asyncio.wait(in_hand, timeout=drain_timeout)
+            if late:
+                log.warning(
+                    "discord: stopping with %d event(s) still in hand after %.0fs", len(late), drain_timeout
+                )
         await self.client.close()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
@@ -324,11 +339,17 @@ class DiscordBridge:
         return self._locks.setdefault(chat_id, asyncio.Lock())
 
     async def _guarded(self, work: Awaitable[None]) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_hand.add(task)
         try:
             await work
         except Exception as exc:  # one bad event must not stop the bot; it is logged and counted
             log.exception("Discord handler failed")
             self.failures.append(exc)
+        finally:
+            if task is not None:
+                self._in_hand.discard(task)
 
     # ---- messages and edits ----------------------------------------------------------------------
 
@@ -381,6 +402,9 @@ class DiscordBridge:
             await self._handle(payload.message.channel, chat_message)
 
     async def _handle(self, channel: discord.abc.Messageable, message: ChatMessage) -> None:
+        if self._stopping:
+            await self._core.accept(message)  # recorded now, handled by `resume` at the next start
+            return
         await self._resumed.wait()
         async with self._lock(message.chat_id):  # one message at a time per chat, in arrival order
             replies = await self._core.handle(message)
@@ -492,6 +516,11 @@ class DiscordBridge:
     # ---- slash commands --------------------------------------------------------------------------
 
     async def _command_channel(self, interaction: discord.Interaction) -> ChannelConfig | None:
+        if self._stopping:
+            await interaction.response.send_message(
+                "signal-bridge is restarting; try again in a moment.", ephemeral=True
+            )
+            return None
         channel = self._channel_config(interaction.channel_id)
         if channel is None:
             await interaction.response.send_message(

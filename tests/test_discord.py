@@ -670,3 +670,18 @@ async def test_confirm_buttons_still_work_after_a_restart(start_world: Start) ->
     finally:
         await restarted.stop()
     assert not restarted.failures
+
+
+async def test_stop_finishes_the_call_in_hand_before_disconnecting(start_world: Start) -> None:
+    world = await start_world()
+    world.emulator.set_faults(latency_ms=300)  # the API call is still running when stop() is asked
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    await world.fake.wait_for(lambda: world.bridge._in_hand)
+    await world.bridge.stop()
+
+    [signal] = world.signals()
+    assert signal.fields["coin"] == "BTC"
+    assert any(
+        (m.get("message_reference") or {}).get("message_id") == str(call) for m in world.fake.bot_messages()
+    )
+    assert not world.bridge.failures
