@@ -864,3 +864,29 @@ async def test_sigterm_while_a_call_is_in_flight_finishes_it_replies_and_exits_0
     assert (reply.get("text") or "").startswith("<b>✅ Signal created: BTC/USDT LONG</b>")
     assert [s.fields["coin"] for s in signals_of(emulator, "alpha")] == ["BTC"]
     assert fake.token.split(":", 1)[1] not in stderr.decode()
+
+
+async def test_cancel_command_replying_to_the_call_cancels_its_signal(
+    fake: FakeTelegram, stack: Stack
+) -> None:
+    fake.push(channel_post(CHANNEL, 10, CALL))
+    await fake.next_call("sendMessage")
+    fake.push(channel_post(CHANNEL, 11, "/cancel", reply_to=channel_message(CHANNEL, 10, CALL)))
+    reply = await fake.next_call("sendMessage")
+    assert reply.json("reply_parameters")["message_id"] == 11
+    assert (reply.get("text") or "").startswith("<b>✅ Signal cancelled: BTC/USDT LONG</b>")
+    (signal,) = signals_of(stack.emulator, "alpha")
+    assert signal.state == "CANCELLED"
+
+
+async def test_mode_command_switches_a_chat_to_dry_run(fake: FakeTelegram, stack: Stack) -> None:
+    fake.set_member(GROUP, ADMIN, "administrator")
+    fake.push(message_update(group_message(GROUP, 20, "/mode dry-run", user_id=ADMIN)))
+    assert (await fake.next_call("sendMessage")).get("text") == "Mode is now <b>dry-run</b>."
+    fake.push(message_update(group_message(GROUP, 21, CALL, user_id=ADMIN)))
+    preview = await fake.next_call("sendMessage")
+    assert preview.json("reply_parameters")["message_id"] == 21
+    assert (preview.get("text") or "").startswith("🧪 Dry run: nothing was sent")
+    fake.push(message_update(group_message(GROUP, 22, "/mode", user_id=ADMIN)))
+    assert "dry-run" in ((await fake.next_call("sendMessage")).get("text") or "")
+    assert signals_of(stack.emulator, "beta") == []  # dry run: shown, never sent
