@@ -125,6 +125,7 @@ _KEYWORDS = frozenset(
         "RESULT",
         "ALLSCOPE",
         "EXCHANGE",
+        "COINLABEL",
     }
 )
 # Words that may come before an action keyword without making it part of a sentence about something else.
@@ -136,6 +137,11 @@ _LEAD_OK = frozenset({
 _CONNECTORS = frozenset(
     {"at", "to", "on", "around", "near", "in", "now", "new", "is", "price", "level", "the"}
 )
+# Words that may stand between a bare coin and its price ("Hype scalp risky 42.23 stop 41.03").
+_FILLERS = frozenset({
+    "scalp", "risky", "swing", "at", "around", "near", "now", "only", "area", "zone", "price", "play",
+    "setup", "trade", "low", "high", "small", "big", "size", "quick", "easy", "perp", "futures", "here",
+})
 # After "close", these words make it a price condition ("a daily close above 45k"), not an order.
 _CONDITIONS = frozenset({"to", "above", "below", "under", "over", "near", "candle", "beneath", "into"})
 _SMALL_INT = re.compile(r"\d{1,2}")
@@ -243,6 +249,7 @@ class _Walk:
     lev_range: bool = False
     sized: dict[str, Token] = field(default_factory=dict)  # RISK / INVEST -> its PCT
     update_word: Token | None = None
+    trailing_section: bool = False
     numbers: list[Token] = field(default_factory=list)  # every written number (for the comma style)
 
     def flag(self, kind: str) -> bool:
@@ -297,6 +304,14 @@ class _Reader:
             toks = w.lines[line_no]
             if line_no in quoted_lines:
                 w.quoted.extend(toks)
+                continue
+            if w.trailing_section:
+                continue
+            if len(toks) == 1 and toks[0].type == "TRAILING" and w.fields:
+                # "Trailing Configuration:" under a call: the rest is the trailing rule of a signal
+                # bot ("Stop: Breakeven - Trigger: Target (1)"), not prices of the call
+                w.trailing_section = True
+                w.flags.setdefault("TRAILING", []).append(toks[0])
                 continue
             in_paren, pure = _paren_groups(toks)
             outside = [t for i, t in enumerate(toks) if not in_paren[i]]
@@ -414,6 +429,10 @@ class _Reader:
                 text_line = norm_lines[line_no - 1] if line_no <= len(norm_lines) else ""
                 if "\u2705" in text_line or "\u2714" in text_line:
                     w.flags.setdefault("NOTICE", []).append(current.items[-1])
+            # "$BTC\nlong\n60k-61k": a direction word that ends its line takes the value lines below it
+            if current is not None and current.role == "ENTRY" and not current.strong and not current.items:
+                if current.line == line_no and current.label is not None and toks[-1] is current.label:
+                    current.strong = True
             # "6.8$ can be stop out": prices before a label that got none belong to it
             if first_label_field is not None and not first_label_field.has_prices():
                 orphans = [f for f in w.fields if f.role == "ORPHAN" and f.line == line_no]
@@ -509,6 +528,7 @@ class _Reader:
                     "'sell' prices come with both an entry and targets; cannot tell what they are",
                     sells[0].token,
                 )
+        label_entries = entries
         if not entries and coin_tok is not None:
             entries = self.orphans_after(w, coin_tok)
             if entries:
@@ -523,12 +543,12 @@ class _Reader:
             w.update_word is not None
             and not f("NEWSIGNAL")
             and self.leads(w.update_word, w, coin)
-            and (entries or stop_prices or len(targets) > 1)
+            and (label_entries or stop_prices or len(targets) > 1)
         )
-        if update and not entries and not targets:
+        if update and not label_entries and not targets:
             return self.move_stop_to(w, coin, stop_prices)
-        if update:
-            return self.update_prices(w, coin, entries, targets, stop_prices)
+        if update:  # only labelled prices: "BTC update: holding above 42k" is no new entry
+            return self.update_prices(w, coin, label_entries, targets, stop_prices)
         rebuy_word = self.leading(w, "REBUY", coin)
         if rebuy_word is not None and (rebuys or entries) and not f("NEWSIGNAL"):
             return self.rebuy(w, coin, rebuys or entries)
@@ -676,8 +696,21 @@ class _Reader:
         out: list[_Value] = []
         for f in w.fields:
             if f.role == "ORPHAN" and f.line == line and f.items and _pos(f.items[0]) > _pos(coin_tok):
+                if not out and not self.close_after(w, coin_tok, f.items[0]):
+                    return []  # "$INJ looks ready for a breakout. Watching 25 ...": a sentence, not a call
                 out.extend(self.values(f))
         return out
+
+    def close_after(self, w: _Walk, coin_tok: Token, price: Token) -> bool:
+        """Is the price right after the coin: no sentence break, and only a few filler words between?"""
+        between = self.norm.text[int(coin_tok.end_pos or 0) : _pos(price)]
+        if re.search(r"[.!?;](?:\s|$)", between):
+            return False
+        words = [
+            t for t in w.lines.get(int(coin_tok.line or 0), [])
+            if _pos(coin_tok) < _pos(t) < _pos(price) and t.type == "WORD" and len(str(t)) > 1
+        ]
+        return len(words) <= 3 and all(str(t).lower() in _FILLERS for t in words)
 
     def scope(self, w: _Walk) -> Literal["all", "longs", "shorts", "pending"] | None:
         said_all = w.flag("ALLSCOPE") or any(
@@ -694,8 +727,9 @@ class _Reader:
         return "all"
 
     def close_percent(self, w: _Walk) -> Decimal:
-        for tok in w.flags.get("CLOSE", []):
-            if "half" in str(tok).lower():
+        words = [t for line in w.lines.values() for t in line if t.type == "WORD"]
+        for tok in w.flags.get("CLOSE", []) + words:
+            if re.search(r"\bhalf\b", str(tok), re.IGNORECASE):
                 return Decimal(50)
         pcts = [t for line in w.lines.values() for t in line if t.type == "PCT"]
         if len(pcts) == 1 and not w.flag("RESULT"):
@@ -822,10 +856,9 @@ class _Reader:
                 side = Side.LONG
             elif stop is not None and stop > prices[-1]:
                 side = Side.SHORT
-            elif stop is None and price_targets and all(v.price > prices[-1] for v in price_targets):  # type: ignore[operator]
-                side = Side.LONG
-            elif stop is None and price_targets and all(v.price < prices[0] for v in price_targets):  # type: ignore[operator]
-                side = Side.SHORT
+
+        if side is None and w.flag("SPOT"):
+            side = Side.LONG  # a spot call buys
         if side is Side.SHORT and w.flag("SPOT"):
             raise _Refuse("a spot call cannot be a short", w.flags["SPOT"][0], ("long",))
         if side is None:
@@ -953,6 +986,10 @@ class _Reader:
             raise _Refuse("the message names more than one coin: " + ", ".join(sorted(names)), symbols[1])
         if names:
             return names.pop(), symbols[0]
+        for line in w.lines.values():  # "Coin: LINK", "Pair: ALGO"
+            for i, tok in enumerate(line[:-1]):
+                if tok.type == "COINLABEL" and self.is_coin_word(line[i + 1]) and id(tok) not in quoted_ids:
+                    return str(line[i + 1]).upper(), line[i + 1]
         word = self.coin_word(w)
         if word is not None:
             return str(word).upper(), word
