@@ -14,6 +14,8 @@ Console commands (everything else is a message):
     edit N: TEXT       edit your message #N (the bridge sees a Telegram-style edit of it)
     press bN: LABEL    press the button LABEL under the bot's answer bN (confirm mode); `press N: LABEL`
                        presses it under the latest answer to #N that has buttons; LABEL may be its number
+    /mode [MODE]       show or set the chat's mode: live, confirm (buttons before sending) or dry-run
+    /status            the chat's recent signals
     /help              these lines
 
 End of input (Ctrl-D, or the end of a pipe) ends the chat. Piped input prints exactly what typed input
@@ -29,10 +31,10 @@ import asyncio
 import logging
 import re
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO, runtime_checkable
 
 from bridge.messages import BotReply, ChatCore, ChatMessage, ReplyAction
 
@@ -46,6 +48,8 @@ Type a channel message (you are the channel's admin). Console commands:
   reply N: TEXT      reply to your message #N, or to the bot's answer bN (reply b2: SL 59k)
   edit N: TEXT       edit your message #N
   press bN: LABEL    press a button under the bot's answer bN (press b3: Send)
+  /mode [MODE]       show or set this chat's mode: live, confirm or dry-run
+  /status            this chat's recent signals
   /help              this text
 End of input (Ctrl-D) quits."""
 
@@ -53,7 +57,20 @@ _REPLY = re.compile(r"reply\s+#?(?P<target>b?\d+)\s*:\s*(?P<text>.*)", re.IGNORE
 _EDIT = re.compile(r"edit\s+#?(?P<target>b?\d+)\s*:\s*(?P<text>.*)", re.IGNORECASE | re.DOTALL)
 _PRESS = re.compile(r"press\s+#?(?P<target>b?\d+)\s*:?\s*(?P<label>.*)", re.IGNORECASE | re.DOTALL)
 
+_MODE = re.compile(r"/mode(?:\s+(?P<mode>\S+))?", re.IGNORECASE)
+
 _INDENT = "   "
+
+
+@runtime_checkable
+class ModeCore(Protocol):
+    """What `/mode` and `/status` need beyond `ChatCore` (`bridge.service.BridgeService` has it)."""
+
+    async def set_mode(self, platform: str, chat_id: str, mode: str | None, actor: str = ...) -> None: ...
+
+    async def mode_of(self, platform: str, chat_id: str) -> str: ...
+
+    async def recent_signals(self, platform: str, chat_id: str, limit: int = 10) -> Sequence[Any]: ...
 
 
 @dataclass(slots=True)
@@ -120,6 +137,12 @@ class ConsoleChat:
             return
         if stripped in ("/help", "/?"):
             self._print(HELP)
+            return
+        if match := _MODE.fullmatch(stripped):
+            await self._mode(match["mode"])
+            return
+        if stripped.lower() == "/status":
+            await self._status()
             return
         if match := _REPLY.fullmatch(stripped):
             await self._reply(match["target"], match["text"].strip())
@@ -226,6 +249,33 @@ class ConsoleChat:
         replies = await self._core.press(PLATFORM, self.chat_id, action.action_id, self._author, True)
         await self._post(replies, answered_default=answer.answers)
 
+    async def _mode(self, wanted: str | None) -> None:
+        core = self._core
+        if not isinstance(core, ModeCore):
+            self._note("this bridge has no modes to set")
+            return
+        if wanted is not None:
+            try:
+                await core.set_mode(PLATFORM, self.chat_id, wanted.lower(), self._author)
+            except ValueError as exc:
+                self._note(str(exc))
+                return
+        mode = await core.mode_of(PLATFORM, self.chat_id)
+        self._echo(f"{_INDENT}mode: {mode}" + (" (set by /mode)" if wanted else ""))
+
+    async def _status(self) -> None:
+        core = self._core
+        if not isinstance(core, ModeCore):
+            self._note("this bridge keeps no signals to list")
+            return
+        signals = await core.recent_signals(PLATFORM, self.chat_id, 10)
+        if not signals:
+            self._echo(f"{_INDENT}no signals in this chat yet")
+            return
+        self._echo(f"{_INDENT}recent signals, newest first:")
+        for signal in signals:
+            self._print(f"{_INDENT}  {_signal_line(signal)}")
+
     # -- talking to the core
 
     async def _deliver(self, message: ChatMessage) -> None:
@@ -325,6 +375,24 @@ class ConsoleChat:
         """Answers the bridge finished at start-up for messages of an earlier run (after a crash)."""
         for reply in replies:
             self._print(f"{_INDENT}bot (resumed) → message {message.message_id}: {reply.text}")
+
+
+def _signal_line(signal: Any) -> str:
+    """One /status line for a stored signal (`bridge.store.StoredSignal`)."""
+    pair = f"{signal.coin}/{signal.quote}" if getattr(signal, "quote", None) else str(signal.coin)
+    parts = [f"{pair} {str(signal.side).upper()}", str(getattr(signal.state, "value", signal.state))]
+    prices = getattr(signal, "prices", None)
+    if prices is not None:
+        entry = sorted({p for p in (prices.entry_min, prices.entry_mid, prices.entry_max) if p is not None})
+        if entry:
+            parts.append("entry " + "–".join(str(p) for p in entry))
+        if prices.targets:
+            parts.append("TP " + ", ".join(str(t) for t in prices.targets))
+        if prices.stop_loss is not None:
+            parts.append(f"SL {prices.stop_loss}")
+    if getattr(signal, "parent_signal_id", None):
+        parts.append(f"id {signal.parent_signal_id}")
+    return " · ".join(parts)
 
 
 def _pick(actions: tuple[ReplyAction, ...], label: str) -> ReplyAction | None:

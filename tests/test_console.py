@@ -318,3 +318,18 @@ def test_sigterm_while_a_call_is_in_flight_finishes_it_answers_and_exits_0(tmp_p
     assert process.returncode == 0, err
     assert "bot b1 → #1: ✅ Signal created" in out
     assert "Signal id:" in out
+
+
+async def test_mode_command_switches_the_chat_to_confirm_and_status_lists_its_signals(demo: Demo) -> None:
+    assert await demo.type("/mode") == "   mode: live\n"
+    assert await demo.type("/mode confirm") == "   mode: confirm (set by /mode)\n"
+    printed = await demo.type(CALL)
+    assert "[✅ Send] [🗑 Discard]   (press b1: send)" in printed
+    assert demo.signals() == []
+    await demo.type("press b1: send")
+    (signal,) = demo.signals()
+    status = await demo.type("/status")
+    assert status.startswith("   recent signals, newest first:\n")
+    assert f"BTC/USDT LONG · live · entry 60000–61000 · TP 63000 · SL 58000 · id {signal.id}" in status
+    assert "(console: unknown mode 'yolo'" in await demo.type("/mode yolo")
+    assert await demo.service.mode_of("console", "console") == "confirm"

@@ -158,6 +158,9 @@ async def run_bridge(
                 for message, replies in await service.resume():
                     if message.platform == "console" and replies:
                         chat.print_resumed(message, replies)
+            mode = await service.mode_of("console", consoles[0].chat_id)
+            if mode != consoles[0].mode:
+                say(f"console: this chat runs in {mode} mode (set earlier with /mode; /mode MODE changes it)")
             if interactive:
                 say(
                     "Type a call as the channel's admin; reply N: TEXT, edit N: TEXT, press bN: LABEL, "
