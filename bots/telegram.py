@@ -787,14 +787,16 @@ _REACTIONS = {"✅": "👍", "✔️": "👍", "❌": "👎", "⚠️": "🤔", 
 
 
 def _render(reply: BotReply) -> str:
-    """HTML for a reply: the text escaped, its headline (the line with the title) in bold."""
+    """HTML for a reply: the text escaped, the line carrying the title in bold (or the title on top)."""
     lines = redact(reply.text).split("\n")
-    title = redact(reply.title) if reply.title else None
     escaped = [html.escape(line, quote=False) for line in lines]
-    if title and title in lines[0]:
-        escaped[0] = f"<b>{escaped[0]}</b>"
-    elif title:
-        escaped.insert(0, f"<b>{html.escape(title, quote=False)}</b>")
+    if reply.title:
+        title = redact(reply.title)
+        headline = next((n for n, line in enumerate(lines) if title in line), None)
+        if headline is None:
+            escaped.insert(0, f"<b>{html.escape(title, quote=False)}</b>")
+        else:
+            escaped[headline] = f"<b>{escaped[headline]}</b>"
     return _clip("\n".join(escaped))
 
 

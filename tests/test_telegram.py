@@ -886,7 +886,9 @@ async def test_mode_command_switches_a_chat_to_dry_run(fake: FakeTelegram, stack
     fake.push(message_update(group_message(GROUP, 21, CALL, user_id=ADMIN)))
     preview = await fake.next_call("sendMessage")
     assert preview.json("reply_parameters")["message_id"] == 21
-    assert (preview.get("text") or "").startswith("🧪 Dry run: nothing was sent")
+    assert (preview.get("text") or "").startswith(
+        "🧪 Dry run: nothing was sent\n<b>New signal BTC/USDT LONG</b>\n"
+    )
     fake.push(message_update(group_message(GROUP, 22, "/mode", user_id=ADMIN)))
     assert "dry-run" in ((await fake.next_call("sendMessage")).get("text") or "")
     assert signals_of(stack.emulator, "beta") == []  # dry run: shown, never sent
