@@ -307,7 +307,7 @@ class DiscordBridge:
             self._previous_seams = None
 
     async def _post_resumed(self) -> None:
-        for message, replies in await self._core.resume():
+        for message, replies in await self._core.resume(PLATFORM):
             if message.platform != PLATFORM or not replies:
                 continue
             channel = self.client.get_channel(int(message.chat_id))

@@ -66,7 +66,8 @@ class ChatCore(Protocol):
     (advances a Telegram offset, answers a webhook 200) only after `accept` returned. `handle` then reads
     the message, calls the API when it must and returns the replies to post; it accepts first if needed,
     and handling a message twice never sends twice (the second time it returns no replies). `resume`
-    finishes what was accepted but not handled before a crash, never re-sending what may have been sent.
+    finishes what was accepted but not handled before a crash, never re-sending what may have been sent;
+    an adapter passes its own `platform` so that it posts only its own chats' replies.
     Adapters call `handle` one message at a time per chat, in arrival order.
     """
 
@@ -82,4 +83,4 @@ class ChatCore(Protocol):
         self, platform: str, chat_id: str, answered_message_id: str, reply_message_id: str
     ) -> None: ...
 
-    async def resume(self) -> list[tuple[ChatMessage, list[BotReply]]]: ...
+    async def resume(self, platform: str | None = None) -> list[tuple[ChatMessage, list[BotReply]]]: ...

@@ -366,12 +366,16 @@ class BridgeService:
         """Remember the bot's reply, so that a reply to it acts on the signal it is about."""
         await self.store.record_bot_reply(platform, chat_id, answered_message_id, reply_message_id)
 
-    async def resume(self) -> list[tuple[ChatMessage, list[BotReply]]]:
+    async def resume(self, platform: str | None = None) -> list[tuple[ChatMessage, list[BotReply]]]:
         """Finish what a stopped bridge left: send calls provably never sent, mark the ones that may have
-        gone as unknown outcomes (never re-sent), and handle messages accepted but not handled."""
+        gone as unknown outcomes (never re-sent), and handle messages accepted but not handled.
+
+        With `platform`, only that platform's work is taken up, so each adapter posts its own replies."""
         stale_before = stale_cutoff(self.stale_after_s)
         done: list[tuple[ChatMessage, list[BotReply]]] = []
         for call in await self.store.calls_to_resume(stale_before):
+            if platform is not None and call.platform != platform:
+                continue
             channel = self._channel(call.platform, call.chat_id)
             message = await self._message_row(call.message_row_id)
             replies: list[BotReply] = []
@@ -402,6 +406,8 @@ class BridgeService:
             if message is not None and replies:
                 done.append((message.as_chat_message(), replies))
         for row in await self.store.messages_to_resume(stale_before):
+            if platform is not None and row.platform != platform:
+                continue
             channel = self._channel(row.platform, row.chat_id)
             if channel is None:
                 continue
