@@ -126,15 +126,28 @@ class ConsoleChat:
         # On a terminal the typed line is replaced by its transcript line (with its number), so a
         # typed session reads exactly like a piped one.
         self._interactive = interactive
+        self._continued: str | None = None  # a message typed over several lines, so far
+        self._typed_lines = 1
 
     # -- input
 
     async def submit(self, line: str) -> None:
-        """Handle one input line: a message, or a console command."""
+        """Handle one input line: a message, or a console command.
+
+        A line ending in a backslash continues on the next one, for calls written over several lines
+        (`BTC/USDT LONG \\` then `Entry 60000-61000 \\` then `SL 58000`).
+        """
         line = line.rstrip("\r\n")
+        if self._continued is not None:
+            line = self._continued + "\n" + line
+            self._continued = None
+        if line.endswith("\\"):
+            self._continued = line[:-1].rstrip()
+            return
         stripped = line.strip()
         if not stripped:
             return
+        self._typed_lines = stripped.count("\n") + 1
         if stripped in ("/help", "/?"):
             self._print(HELP)
             return
@@ -171,8 +184,15 @@ class ConsoleChat:
             try:
                 line = next_line.result()
             except StopAsyncIteration:
+                await self.flush()
                 return
             await self.submit(str(line))
+
+    async def flush(self) -> None:
+        """Send a message still waiting for its continuation line (the input ended after a backslash)."""
+        if self._continued is not None:
+            pending, self._continued = self._continued, None
+            await self.submit(pending)
 
     # -- the three kinds of chat event
 
@@ -187,7 +207,8 @@ class ConsoleChat:
         )
         self._chat.add(posted)
         arrow = f" ↳ {reply_to.label}" if reply_to else ""
-        self._echo(f"{posted.label} {self._author}{arrow}: {text}")
+        head = f"{posted.label} {self._author}{arrow}: "
+        self._echo(head + text, len(head))
         await self._deliver(
             ChatMessage(
                 platform=PLATFORM,
@@ -221,7 +242,8 @@ class ConsoleChat:
             return
         posted.edit_count += 1
         posted.text = text
-        self._echo(f"{posted.label} {self._author} (edited): {text}")
+        head = f"{posted.label} {self._author} (edited): "
+        self._echo(head + text, len(head))
         await self._deliver(
             ChatMessage(
                 platform=PLATFORM,
@@ -363,9 +385,12 @@ class ConsoleChat:
     def _note(self, text: str) -> None:
         self._print(f"{_INDENT}(console: {text})")
 
-    def _echo(self, text: str) -> None:
-        """The transcript line for what the admin just typed."""
-        self._print(("\x1b[1A\x1b[2K" if self._interactive else "") + text)
+    def _echo(self, text: str, head_width: int | None = None) -> None:
+        """The transcript line(s) for what the admin just typed, continuation lines aligned."""
+        erase = "\x1b[1A\x1b[2K" * self._typed_lines if self._interactive else ""
+        first, *rest = text.split("\n")
+        pad = " " * (head_width if head_width is not None else 0)
+        self._print(erase + "\n".join([first, *(pad + line for line in rest)]))
 
     def _print(self, text: str) -> None:
         self._out.write(text + "\n")

@@ -333,3 +333,18 @@ async def test_mode_command_switches_the_chat_to_confirm_and_status_lists_its_si
     assert f"BTC/USDT LONG · live · entry 60000–61000 · TP 63000 · SL 58000 · id {signal.id}" in status
     assert "(console: unknown mode 'yolo'" in await demo.type("/mode yolo")
     assert await demo.service.mode_of("console", "console") == "confirm"
+
+
+async def test_a_backslash_continues_a_call_over_several_lines(demo: Demo) -> None:
+    printed = await demo.type("BTC/USDT LONG \\", "Entry: 60000 - 61000 \\", "TP1: 63000 \\", "SL: 58000")
+    assert printed.startswith(
+        "#1 admin: BTC/USDT LONG\n          Entry: 60000 - 61000\n          TP1: 63000\n          SL: 58000\n"
+    )
+    (signal,) = demo.signals()
+    assert (signal.fields["coin"], signal.prices["stop_loss"]) == ("BTC", "58000")
+
+
+async def test_input_ending_after_a_backslash_still_sends_the_message(demo: Demo) -> None:
+    await demo.chat.run(stdin_lines(io.StringIO(f"{CALL} \\\n")))
+    assert f"#1 admin: {CALL}" in demo.transcript
+    assert len(demo.signals()) == 1
