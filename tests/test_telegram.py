@@ -526,6 +526,28 @@ async def test_adapter_only_a_message_in_a_forum_topic_is_not_a_reply_to_the_top
     assert [(m.message_id, m.reply_to_message_id) for m in core.handled] == [("12", None)]
 
 
+async def test_adapter_only_run_until_stopped_serves_until_asked_to_stop(fake: FakeTelegram) -> None:
+    core = ScriptedCore()
+    bridge = TelegramBridge(telegram_config(fake), core)
+    running = asyncio.create_task(bridge.run_until_stopped(stop_signals=()))
+    fake.push(channel_post(CHANNEL, 10, "BTC entry 60k"))
+    await fake.next_call("sendMessage")
+    bridge.request_stop()
+    await asyncio.wait_for(running, 10)
+    assert [m.message_id for m in core.handled] == ["10"]
+
+
+async def test_adapter_only_a_token_revoked_while_polling_ends_the_run_with_an_error(
+    fake: FakeTelegram,
+) -> None:
+    bridge = TelegramBridge(telegram_config(fake), ScriptedCore())
+    running = asyncio.create_task(bridge.run_until_stopped(stop_signals=()))
+    await fake.next_call("getUpdates")
+    fake.token = "111111111:revokedrevokedrevokedrevokedrevoked"  # every later call answers 401
+    with pytest.raises(TelegramStartError, match="refused the bot token"):
+        await asyncio.wait_for(running, 10)
+
+
 # --- end to end: the real BridgeService, a SQLite file, the emulator over HTTP -----------------------
 
 CALL = "BTC/USDT LONG\nEntry 60000-61000\nTP1 63000\nTP2 65000\nSL 58000"
