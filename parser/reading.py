@@ -131,7 +131,8 @@ _KEYWORDS = frozenset(
 # Words that may come before an action keyword without making it part of a sentence about something else.
 _LEAD_OK = frozenset({
     "signal", "trade", "trades", "position", "positions", "the", "my", "our", "this", "all", "and",
-    "please", "pls", "now", "vip", "update", "order", "orders", "spot", "futures", "trader",
+    "please", "pls", "now", "vip", "update", "order", "orders", "spot", "futures", "trader", "add",
+    "adding", "new", "set", "kindly", "guys", "everyone", "team", "note",
 })
 # Words allowed between a keyword and its price: "DCA at 55k", "Move stops to 21.4", "SL now 59k".
 _CONNECTORS = frozenset(
@@ -353,7 +354,9 @@ class _Reader:
                     continue
                 if kind == "UPDATE":
                     prev = toks[i - 1] if i else None
-                    if prev is None or prev.type not in _LABEL_ROLE:  # "Stop loss : UPDATE" is no update
+                    last = i + 1 == len(toks)
+                    # "Stop loss : UPDATE" (the value to come later) is no update; "Entry updated: 59000" is
+                    if prev is None or prev.type not in _LABEL_ROLE or not last:
                         w.update_word = w.update_word or tok
                     continue
                 if kind in _OPENERS and not paren:
@@ -547,6 +550,15 @@ class _Reader:
         )
         if update and not label_entries and not targets:
             return self.move_stop_to(w, coin, stop_prices)
+        indexed = [x for x in fields_by.get("TARGET", []) if x.index is not None and x.has_prices()]
+        if (
+            w.update_word is not None and not f("NEWSIGNAL") and self.leads(w.update_word, w, coin)
+            and len(targets) == 1 and indexed and indexed[0].index != 1 and not label_entries
+        ):
+            raise _Refuse(
+                f"a change of TP{indexed[0].index} alone cannot be sent; restate all targets from TP1",
+                targets[0].token, ("the full target list, e.g. 'new targets 63k 65k 70k'",),
+            )
         if update:  # only labelled prices: "BTC update: holding above 42k" is no new entry
             return self.update_prices(w, coin, label_entries, targets, stop_prices)
         rebuy_word = self.leading(w, "REBUY", coin)
@@ -575,8 +587,9 @@ class _Reader:
         if close_word is not None:
             return Chatter()  # "Closed at stoploss": the stop already did it
         stop_word = self.leading(w, "STOP", coin) or self.leading(w, "MOVE", coin)
-        if f("BREAKEVEN") and stop_word is not None:
-            return MoveStop(coin=coin, to_entry=True, scope=scope)
+        entry_label_only = any(x.strong for x in fields_by.get("ENTRY", [])) and not entries
+        if stop_word is not None and (f("BREAKEVEN") or (f("MOVE") and f("STOP") and entry_label_only)):
+            return MoveStop(coin=coin, to_entry=True, scope=scope)  # "SL to BE", "move SL → entry"
         if f("TRAILING") and self.leads(w.flags["TRAILING"][0], w, coin):
             return self.trailing(w, coin)
         if stop_prices and stop_word is not None and not entries and not targets and not f("RESULT"):
@@ -732,7 +745,8 @@ class _Reader:
             if re.search(r"\bhalf\b", str(tok), re.IGNORECASE):
                 return Decimal(50)
         pcts = [t for line in w.lines.values() for t in line if t.type == "PCT"]
-        if len(pcts) == 1 and not w.flag("RESULT"):
+        signed = bool(pcts) and str(pcts[0]).strip()[0] in "+-"
+        if len(pcts) == 1 and not (signed and w.flag("RESULT")):  # "+15% profit" is a result
             value = abs(self.number(pcts[0]))
             if not 0 < value <= 100:
                 raise _Refuse("a close takes a percentage between 1 and 100", pcts[0])

@@ -233,3 +233,55 @@ def test_oversized_input_is_refused_without_parsing() -> None:
 
 def test_non_string_input_is_refused_not_raised() -> None:
     assert isinstance(read_message(None), Refusal)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$INJ looks ready for a breakout. Watching 25 as the key level, targets 30 and 35 if it holds.",
+        "BTC update: price holding above 42k, TP1 at 44k still in play",
+        "Order book shows a big wall at 60k",
+        "We are closing ETH here at 2150 for profits",
+        "#1INCH/USDT Take-Profit target 1 ✅\nProfit: 18.2609% 📈",
+        "BTC LONG\nEntry: 42000\nTP1 ✅ 43000\nTP2 ✅ 44000",
+    ],
+)
+def test_market_talk_with_prices_is_not_a_trade(text: str) -> None:
+    reading = read_message(text)
+    assert reading.kind in ("none", "error"), reading
+
+
+def test_coin_named_after_a_coin_label() -> None:
+    s = signal(
+        "📢 New trade alert!\nCoin: LINK\nPosition: LONG\nEntry zone: $14.20 - $14.50\nTP1: $15.00\nSL: $13.70"
+    )
+    assert s.coin == "LINK" and s.entry.prices == (D("14.20"), D("14.50"))
+
+
+def test_trailing_configuration_block_of_a_signal_bot_is_not_read_as_prices() -> None:
+    s = signal(
+        "#RUNE/USDT\nSignal Type: Regular (Long)\nEntry Targets:\n1) 4.570\n2) 4.480\nTake-Profit Targets:\n"
+        "1) 4.615\n2) 4.660\nStop Targets:\n1) 4.350\n\nTrailing Configuration:\nStop: Breakeven -\n"
+        " Trigger: Target (1)"
+    )
+    assert [t.price for t in s.targets] == [D("4.615"), D("4.660")] and s.stop_loss == D("4.350")
+
+
+def test_direction_word_alone_on_its_line_takes_the_prices_below() -> None:
+    s = signal("$BTC \nlong \n60k-61k\ntp 63k, 65k\nsl 58k")
+    assert s.entry.prices == (D(60000), D(61000)) and s.side is Side.LONG
+
+
+def test_spot_call_reads_long_and_spot_short_is_refused() -> None:
+    assert signal("AVAX spot buy zone 30-32, targets 36/40/45, invalidation below 28").side is Side.LONG
+    assert "spot" in refusal("ETH short spot 2500 tp 2400 sl 2600").message
+
+
+def test_changing_one_later_target_alone_is_refused() -> None:
+    assert "TP2" in refusal("TP2 changed to 65000").message
+
+
+def test_partial_close_words() -> None:
+    assert read_message("Close half position on BTC") == ClosePosition(coin="BTC", percent=D(50))
+    assert read_message("Book 50% profits on BTC") == ClosePosition(coin="BTC", percent=D(50))
+    assert read_message("Closed BTC +15% profit") == ClosePosition(coin="BTC")
