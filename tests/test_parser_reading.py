@@ -253,7 +253,8 @@ def test_market_talk_with_prices_is_not_a_trade(text: str) -> None:
 
 def test_coin_named_after_a_coin_label() -> None:
     s = signal(
-        "📢 New trade alert!\nCoin: LINK\nPosition: LONG\nEntry zone: $14.20 - $14.50\nTP1: $15.00\nSL: $13.70"
+        "📢 New trade alert!\nCoin: LINK\nPosition: LONG\n"
+        "Entry zone: $14.20 - $14.50\nTP1: $15.00\nSL: $13.70"
     )
     assert s.coin == "LINK" and s.entry.prices == (D("14.20"), D("14.50"))
 
