@@ -18,6 +18,8 @@ Console commands (everything else is a message):
     /status            the chat's recent signals
     /help              these lines
 
+A line ending in a backslash continues the message on the next line (calls are often multi-line).
+
 End of input (Ctrl-D, or the end of a pipe) ends the chat. Piped input prints exactly what typed input
 prints, so a transcript can be scripted: `printf 'BTC long 60k TP 63k SL 58k\\nreply 1: TP2 65k\\n' | ...`.
 
@@ -51,7 +53,7 @@ Type a channel message (you are the channel's admin). Console commands:
   /mode [MODE]       show or set this chat's mode: live, confirm or dry-run
   /status            this chat's recent signals
   /help              this text
-End of input (Ctrl-D) quits."""
+End a line with \\ to continue a message on the next line. End of input (Ctrl-D) quits."""
 
 _REPLY = re.compile(r"reply\s+#?(?P<target>b?\d+)\s*:\s*(?P<text>.*)", re.IGNORECASE | re.DOTALL)
 _EDIT = re.compile(r"edit\s+#?(?P<target>b?\d+)\s*:\s*(?P<text>.*)", re.IGNORECASE | re.DOTALL)
