@@ -61,6 +61,8 @@ async def test_run_with_config_serves_its_console_channel_on_the_configured_api_
         signals = emulator.signals()
     assert code == 0, err.getvalue()
     assert "bot b1 → #1: " in out.getvalue() and "bot b2 → #2: " in out.getvalue()
+    for secret in (KEY.api_key, KEY.api_secret):
+        assert secret not in out.getvalue() + err.getvalue()
     (signal,) = signals
     assert signal.channel == "desk"
     assert [call.endpoint for call in signal.history] == ["create_v2", "takeprofit"]
