@@ -153,11 +153,10 @@ async def run_bridge(
         if consoles:
             interactive = stdin.isatty() and stdout.isatty()
             chat = ConsoleChat(service, stdout, chat_id=consoles[0].chat_id, interactive=interactive)
-            if not bots:
-                # Only the console listens, so it finishes what an earlier run left half done.
-                for message, replies in await service.resume():
-                    if message.platform == "console" and replies:
-                        chat.print_resumed(message, replies)
+            # Each listener finishes its own platform's work left half done by an earlier run.
+            for message, replies in await service.resume("console"):
+                if replies:
+                    chat.print_resumed(message, replies)
             mode = await service.mode_of("console", consoles[0].chat_id)
             if mode != consoles[0].mode:
                 say(f"console: this chat runs in {mode} mode (set earlier with /mode; /mode MODE changes it)")
