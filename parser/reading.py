@@ -567,6 +567,11 @@ class _Reader:
         if coin and (entries or market) and (stop_prices or targets or stop_percents):
             if not targets and closes and stop_prices:
                 targets = closes  # "Close 33660 31500 29700" under a call: the targets
+            elif closes and not stop_prices:
+                raise _Refuse(
+                    "the stop is written as a condition ('close below ...'); give a stop price",
+                    closes[0].token, ("a stop price such as 'SL 58000'",),
+                )
             if stop_percents and not stop_prices:
                 raise _Refuse(
                     "the stop is a percentage; give the stop as a price", stop_percents[0].token,
@@ -957,8 +962,15 @@ class _Reader:
                 raise _Refuse("cannot read the leverage", tok) from None
             values.add(value)
             first.setdefault(value, tok)
-        if len(values) != 1:
-            return None  # none, or several ("3x-5x", "5x or 10x"): no single leverage to pick
+        if not values:
+            return None
+        if len(values) > 1:
+            # "10x (max 20x)": which one the author means is a guess, and a wrong leverage trades wrongly
+            second = sorted(first.values(), key=_pos)[1]
+            raise _Refuse(
+                "the call names more than one leverage; write one (or a range such as '5x-10x')", second,
+                ("a single leverage such as '10x'",),
+            )
         value = values.pop()
         if value != value.to_integral_value() or not 1 <= value <= 125:
             raise _Refuse(

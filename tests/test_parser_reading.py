@@ -286,3 +286,14 @@ def test_partial_close_words() -> None:
     assert read_message("Close half position on BTC") == ClosePosition(coin="BTC", percent=D(50))
     assert read_message("Book 50% profits on BTC") == ClosePosition(coin="BTC", percent=D(50))
     assert read_message("Closed BTC +15% profit") == ClosePosition(coin="BTC")
+
+
+def test_two_different_leverages_are_refused_not_guessed() -> None:
+    r = refusal(
+        "DOT/USDT LONG\nEntry: 6.20 - 6.05\nTargets: 6.35 | 6.50\nStop: 5.85\nLeverage: 10x (max 20x)"
+    )
+    assert "leverage" in r.message and r.fragment == "20x"
+
+
+def test_a_stop_written_as_a_closing_condition_is_refused() -> None:
+    assert "condition" in refusal("BTC long 60000 TP 62000\nclose below 58000").message
