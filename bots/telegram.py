@@ -24,7 +24,7 @@ import signal
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -97,6 +97,31 @@ would be sent
 /help – this message"""
 
 log = logging.getLogger(__name__)
+
+
+class _MessageRateLimiter(AIORateLimiter):
+    """PTB's limiter, with the 20-a-minute group limit applied to messages only.
+
+    Telegram's per-group limit is about messages the bot posts; AIORateLimiter counts every call that
+    names a chat, so each reply's reaction (and each admin lookup) would halve a busy channel's replies.
+    Those calls still pass the global limit and have their RetryAfter waited out.
+    """
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if endpoint in _NOT_MESSAGES:
+            data = {key: value for key, value in data.items() if key != "chat_id"}
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+
+_NOT_MESSAGES = frozenset({"setMessageReaction", "getChatMember", "answerCallbackQuery", "setMyCommands"})
 
 
 class TelegramStartError(RuntimeError):
@@ -257,7 +282,7 @@ class TelegramBridge:
             .token(self._token.get_secret_value())
             .base_url(self._base_url)
             .updater(None)
-            .rate_limiter(AIORateLimiter(max_retries=self._max_retries))
+            .rate_limiter(_MessageRateLimiter(max_retries=self._max_retries))
             .build()
         )
         self._started = True

@@ -548,6 +548,25 @@ async def test_adapter_only_a_token_revoked_while_polling_ends_the_run_with_an_e
         await asyncio.wait_for(running, 10)
 
 
+async def test_adapter_only_reactions_and_lookups_do_not_use_up_a_groups_message_allowance() -> None:
+    from bots.telegram import _MessageRateLimiter
+
+    limiter = _MessageRateLimiter(group_max_rate=1, group_time_period=3600)  # one message an hour
+    calls: list[str] = []
+
+    async def call(endpoint: str) -> bool:
+        calls.append(endpoint)
+        return True
+
+    await limiter.initialize()
+    data = {"chat_id": CHANNEL, "message_id": 10}
+    await limiter.process_request(call, ("sendMessage",), {}, "sendMessage", data, None)
+    for endpoint in ("setMessageReaction", "getChatMember", "answerCallbackQuery") * 3:
+        await limiter.process_request(call, (endpoint,), {}, endpoint, data, None)  # would wait an hour
+    await limiter.shutdown()
+    assert len(calls) == 10
+
+
 # --- end to end: the real BridgeService, a SQLite file, the emulator over HTTP -----------------------
 
 CALL = "BTC/USDT LONG\nEntry 60000-61000\nTP1 63000\nTP2 65000\nSL 58000"
