@@ -751,42 +751,54 @@ class TelegramBridge:
         """Post a reply threaded to its message, or edit the earlier reply it replaces."""
         text = _render(reply)
         markup = _keyboard(reply)
-        if reply.edits_reply_for is not None:
-            target = edit_message_id or self._reply_ids.get((chat_id, reply.edits_reply_for))
-            if target is not None:
-                try:
-                    await self.bot.edit_message_text(
-                        text,
-                        chat_id=chat_id,
-                        message_id=target,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=markup,
-                        link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    )
-                    return
-                except BadRequest as exc:
-                    if "not modified" in str(exc).lower():
-                        return
-                    log.info(
-                        "telegram: could not edit reply %s in %s (%s); posting anew", target, chat_id, exc
-                    )
-        answered = reply.reply_to_message_id or reply.edits_reply_for
-        thread = int(answered) if answered else thread_to
-        sent = await self._send(
-            chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_parameters=(
-                ReplyParameters(message_id=thread, allow_sending_without_reply=True) if thread else None
-            ),
-            reply_markup=markup,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-        )
-        if answered:
-            self._remember_reply(chat_id, answered, sent.message_id)
-            await self._core.reply_posted(PLATFORM, chat_id, answered, str(sent.message_id))
+        if not await self._edit_earlier_reply(chat_id, reply, text, markup, edit_message_id):
+            answered = reply.reply_to_message_id or reply.edits_reply_for
+            thread = int(answered) if answered else thread_to
+            sent = await self._send(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_parameters=(
+                    ReplyParameters(message_id=thread, allow_sending_without_reply=True) if thread else None
+                ),
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+            if answered:
+                self._remember_reply(chat_id, answered, sent.message_id)
+                await self._core.reply_posted(PLATFORM, chat_id, answered, str(sent.message_id))
         if reply.reaction and reply.reply_to_message_id:
             await self._react(chat_id, int(reply.reply_to_message_id), reply.reaction)
+
+    async def _edit_earlier_reply(
+        self,
+        chat_id: str,
+        reply: BotReply,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        edit_message_id: int | None,
+    ) -> bool:
+        """Edit the reply `reply` replaces; False when there is none to edit (then it is posted anew)."""
+        if reply.edits_reply_for is None:
+            return False
+        target = edit_message_id or self._reply_ids.get((chat_id, reply.edits_reply_for))
+        if target is None:
+            return False  # answered before a restart: the adapter no longer knows that reply's id
+        try:
+            await self.bot.edit_message_text(
+                text,
+                chat_id=chat_id,
+                message_id=target,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return True
+            log.info("telegram: could not edit reply %s in %s (%s); posting anew", target, chat_id, exc)
+            return False
+        return True
 
     async def _react(self, chat_id: str, message_id: int, reaction: str) -> None:
         emoji = _REACTIONS.get(reaction, reaction)

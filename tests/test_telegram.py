@@ -722,6 +722,8 @@ async def test_confirm_mode_sends_only_on_an_admin_press_and_edits_the_reply(
         assert outcome.get("message_id") == str(bot_message)
         assert "Signal created" in (outcome.get("text") or "")
         assert "reply_markup" not in fake.message(GROUP, bot_message)
+        reaction = await fake.next_call("setMessageReaction")
+        assert (reaction.get("message_id"), reaction.json("reaction")[0]["emoji"]) == ("7", "👍")
         (signal,) = signals_of(emulator, "beta")
         assert signal.fields["coin"] == "BTC"
     finally:
