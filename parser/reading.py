@@ -326,7 +326,7 @@ class _Reader:
             sink: str | None = None
             for i, tok in enumerate(toks):
                 kind = tok.type
-                if kind in _KEYWORDS:
+                if kind in _KEYWORDS and not (kind == "RESULT" and in_paren[i]):  # "(in profit)" is a note
                     w.flags.setdefault(kind, []).append(tok)
                 if kind in ("PRICE", "PRICE_K", "PCT"):
                     w.numbers.append(tok)
@@ -581,11 +581,16 @@ class _Reader:
                 w, coin, coin_tok, entries + dcas, targets, stop_prices, market, sell_opens_short
             )
         # ---- follow-ups: each must lead its line ("Close TRB", not "a daily close above 45k") ----
+        if re.search(r"\?\s*$", self.norm.text) or "?" in self.norm.text.split("\n")[0]:
+            return Chatter()  # "Close BTC?", "move SL to entry or wait?": a question is not an order
         scope = self.scope(w)
         if coin is None:  # "ETH 🚀| Stops moved to BE", "Close TRB"
             coin = next((str(t) for line in w.lines.values() for t in line if self.ticker(t)), None)
         if f("CANCEL") and self.leads(w.flags["CANCEL"][0], w, coin):
             return Cancel(coin=coin, scope=scope or ("pending" if f("LIMIT") else None))
+        take_now = self.leading(w, "TARGET", coin)
+        if take_now is not None and f("MARKET") and not w.numbers and not f("RESULT"):
+            return ClosePosition(coin=coin, scope=scope)  # "Take profit now on ETH"
         close_word = self.leading(w, "CLOSE", coin)
         if close_word is not None and not (f("STOP") and not f("MOVE") and not f("BREAKEVEN")):
             return ClosePosition(coin=coin, percent=self.close_percent(w), scope=scope)
