@@ -1,0 +1,52 @@
+"""The grammar is built from grammars/calls.lark and the keyword tables, strictly, once, and cached."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from lark import Lark
+
+from parser import grammar
+from parser.grammar import calls_parser, grammar_text, lexicon
+
+
+def test_every_placeholder_is_filled_from_a_keyword_table() -> None:
+    assert re.search(r"%%\w+%%", grammar_text()) is None
+
+
+def test_grammar_builds_with_lalr_contextual_lexer_and_strict_mode() -> None:
+    built = Lark(grammar_text(), parser="lalr", lexer="contextual", strict=True)
+    assert built.options.parser == "lalr" and built.options.strict
+
+
+def test_parser_is_built_once_per_process() -> None:
+    assert calls_parser() is calls_parser()
+
+
+def test_keyword_tables_of_every_language_are_merged() -> None:
+    lex = lexicon()
+    assert "stop loss" in lex.keywords["stop"] and any("стоп" in w for w in lex.keywords["stop"])
+    assert lex.exchange_code("Binance Futures") == "BINANCE"
+    assert lex.exchange_code("байбит") == "BYBIT"
+    assert lex.exchange_code("Bitget") == "unsupported"
+
+
+def test_keyword_tables_ship_inside_the_grammars_package() -> None:
+    folder = Path(grammar.__file__).resolve().parent.parent / "grammars" / "keywords"
+    assert {p.name for p in folder.glob("*.toml")} >= {"en.toml", "ru.toml"}
+    pyproject = (Path(grammar.__file__).resolve().parent.parent / "pyproject.toml").read_text()
+    assert '"keywords/*.toml"' in pyproject
+
+
+def test_unwritable_cache_places_fall_back_to_building_without_a_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("x")
+    for name in ("SIGNAL_BRIDGE_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, str(blocked))
+    monkeypatch.setattr(grammar.Path, "home", lambda: blocked)
+    monkeypatch.setattr(grammar.tempfile, "gettempdir", lambda: str(blocked))
+    assert grammar._cache_path("text") is False
