@@ -96,6 +96,7 @@ class FakeTelegram:
         self._port = 0
         self._webhook_session: aiohttp.ClientSession | None = None
         self._closing = False
+        self.polls_held = 0  # getUpdates calls waiting for an update right now
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -277,11 +278,15 @@ class FakeTelegram:
 
         deadline = time.monotonic() + timeout
         async with self._changed:
-            while not deliverable() and not self._closing and (left := deadline - time.monotonic()) > 0:
-                try:
-                    await asyncio.wait_for(self._changed.wait(), left)
-                except TimeoutError:
-                    break
+            self.polls_held += 1
+            try:
+                while not deliverable() and not self._closing and (left := deadline - time.monotonic()) > 0:
+                    try:
+                        await asyncio.wait_for(self._changed.wait(), left)
+                    except TimeoutError:
+                        break
+            finally:
+                self.polls_held -= 1
         return deliverable()
 
     async def _m_deletewebhook(self, params: dict[str, str]) -> Any:

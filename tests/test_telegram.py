@@ -204,6 +204,18 @@ async def test_fake_bot_api_confirms_updates_below_the_offset_only() -> None:
         assert len(await bot.get_updates(timeout=0)) == 2
 
 
+async def test_fake_bot_api_holds_a_long_poll_and_honours_limit_and_allowed_updates() -> None:
+    async with FakeTelegram() as fake, Bot(fake.token, base_url=fake.base_url) as bot:
+        waiting = asyncio.create_task(bot.get_updates(timeout=20, allowed_updates=["channel_post"]))
+        while not fake.polls_held:  # the request reached the fake, which holds it
+            await asyncio.sleep(0.01)
+        fake.push(message_update(group_message(GROUP, 1, "not an allowed type")))
+        wanted = fake.push(channel_post(CHANNEL, 2, "two"))
+        fake.push(channel_post(CHANNEL, 3, "three"))
+        assert [u.update_id for u in await waiting][0] == wanted
+        assert [u.update_id for u in await bot.get_updates(timeout=0, limit=1)] == [wanted]
+
+
 async def test_fake_bot_api_rejects_a_wrong_token_and_unknown_methods() -> None:
     from telegram.error import BadRequest, InvalidToken
 
