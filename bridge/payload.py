@@ -483,29 +483,39 @@ def _update(reading: UpdatePrices, parent: ParentSignal | None) -> BuiltRequest:
             reading.entry_low if reading.entry_low is not None else parent.entry_min,
             reading.entry_high if reading.entry_high is not None else parent.entry_max,
             after_targets,
-            reading.stop_loss if reading.stop_loss is not None else parent.stop_loss,
         )
         if problem is not None:
             raise PayloadRefusal(problem.message)
+        stop_after = reading.stop_loss if reading.stop_loss is not None else parent.stop_loss
+        if stop_after is not None:
+            wrong = _side_problem(parent, stop=stop_after, targets=tuple(after_targets))
+            if wrong:
+                raise PayloadRefusal(wrong)
     return _follow_up(Endpoint.UPDATEPRICE, body, parent, notes)
 
 
 def _side_problem(
-    parent: ParentSignal, *, stop: Decimal | None = None, target: Decimal | None = None
+    parent: ParentSignal,
+    *,
+    stop: Decimal | None = None,
+    target: Decimal | None = None,
+    targets: tuple[Decimal, ...] | None = None,
 ) -> str | None:
-    """A new stop or target on the wrong side of the live signal (a long's stop below its first target,
-    a new target above the entry)."""
+    """A new stop or target on the wrong side of the live signal.  A live signal's stop is held against its
+    targets, not its entry (docs/decisions.md, "Stops on a live signal"): a long's stop stays below its
+    highest target, a short's above its lowest; a new target must be on the profit side of the entry."""
     long = parent.side is Side.LONG
+    held = parent.targets if targets is None else targets
     if stop is not None:
         if stop <= 0:
             return "the stop must be above zero"
-        if parent.targets and (
-            (long and stop >= parent.targets[0]) or (not long and stop <= parent.targets[0])
-        ):
-            return (
-                f"the stop {format_price(stop)} is beyond TP1 {format_price(parent.targets[0])} "
-                f"for a {parent.side.value}"
-            )
+        if held:
+            edge = max(held) if long else min(held)
+            if (long and stop >= edge) or (not long and stop <= edge):
+                return (
+                    f"the stop {format_price(stop)} is beyond the last target {format_price(edge)} "
+                    f"for a {parent.side.value}"
+                )
     if target is not None:
         if (long and target <= parent.entry_max) or (not long and target >= parent.entry_min):
             return (

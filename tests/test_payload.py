@@ -236,7 +236,7 @@ def test_add_take_profit_rebuy_dca_and_update() -> None:
 
 def test_follow_up_on_the_wrong_side_of_the_live_signal_is_refused() -> None:
     with pytest.raises(PayloadRefusal):
-        build_request(MoveStop(price=D(64000)), DEFAULTS, parent())
+        build_request(MoveStop(price=D(66000)), DEFAULTS, parent())
     with pytest.raises(PayloadRefusal):
         build_request(AddTakeProfit(target=Target(price=D(59000))), DEFAULTS, parent())
 
@@ -250,3 +250,10 @@ def test_check_order_names_the_first_problem() -> None:
     problem = check_order(Side.LONG, D(100), D(101), [D(105), D(104)], D(95))
     assert problem is not None and problem.field == "TP2"
     assert check_order(Side.SHORT, D(100), D(101), [D(95), D(90)], D(105)) is None
+
+
+def test_a_live_stop_may_move_into_profit_below_the_last_target() -> None:
+    built = build_request(MoveStop(price=D(63000)), DEFAULTS, parent())  # stop to TP1 after TP2 hit
+    assert built.request.body["stop_loss"] == "63000"
+    update = build_request(UpdatePrices(stop_loss=D(61500)), DEFAULTS, parent()).request
+    assert update.body["stop_loss"] == "61500"
