@@ -51,20 +51,6 @@ from parser.normalize import Normalized, normalize
 from parser.numbers import CommaStyle, comma_style, is_ambiguous_comma, to_decimal
 from parser.ordering import check_order
 
-Reading = (
-    Signal
-    | AddTakeProfit
-    | ClosePosition
-    | MoveStop
-    | TrailingStop
-    | Rebuy
-    | Dca
-    | UpdatePrices
-    | Cancel
-    | Chatter
-    | Refusal
-)
-
 MAX_MESSAGE_BYTES = 4096
 # A call has a few dozen items; past this many words, numbers and brackets a message is an article or
 # noise, and reading it would only cost time (it is answered as chatter, silently).
@@ -880,7 +866,12 @@ class _Reader:
                 side = Side.LONG
             elif stop is not None and stop > prices[-1]:
                 side = Side.SHORT
-
+        elif side is None and stop is not None and price_targets:
+            # a market entry without a price: the stop against TP1 shows the direction
+            inferred = True
+            first = price_targets[0].price
+            assert first is not None
+            side = Side.LONG if stop < first else Side.SHORT if stop > first else None
         if side is None and w.flag("SPOT"):
             side = Side.LONG  # a spot call buys
         if side is Side.SHORT and w.flag("SPOT"):
