@@ -596,11 +596,17 @@ class _Reader:
         if dcas and dca_word is not None and not entries and not targets and not stop_prices:
             prices = [v for v in dcas if v.price is not None]
             if len(prices) == 1 and self.plainly_follows(w, dca_word, prices[0].token):
-                return Dca(coin=coin, price=prices[0].price)  # type: ignore[arg-type]
+                return Dca(coin=coin, price=prices[0].price, multiplier=self.multiplier(w))  # type: ignore[arg-type]
         tp_word = self.leading(w, "TARGET_IDX", coin)
         if targets and tp_word is not None and not entries and not stop_prices and not f("RESULT"):
             if len(targets) == 1 and self.plainly_follows(w, tp_word, targets[0].token):
                 v = targets[0]
+                loose = [t for t in w.numbers if t.type == "PCT" and t is not v.token]
+                if loose and v.share is None:
+                    raise _Refuse(
+                        f"is {str(loose[0]).strip()} the share to sell at this target, or the gain? "
+                        "write the share as 'TP4 70000 - 25%'", loose[0],
+                    )
                 return AddTakeProfit(
                     coin=coin, target=Target(price=v.price, percent=v.percent, share=v.share)
                 )
@@ -749,8 +755,23 @@ class _Reader:
             return value
         return Decimal(100)
 
+    def multiplier(self, w: _Walk) -> Decimal | None:
+        """"DCA 55k x1.5", "with 2x size": the size of the DCA buy against the first one."""
+        values = {Decimal(re.sub(r"[^\d.,]", "", str(t)).replace(",", ".")) for t in w.lev}
+        if len(values) > 1:
+            raise _Refuse("more than one DCA multiplier", w.lev[1])
+        value = values.pop() if values else None
+        if value is not None and not 0 < value <= 100:
+            raise _Refuse("a DCA multiplier must be above zero", w.lev[0])
+        return value
+
     def trailing(self, w: _Walk, coin: str | None) -> ReadingType:
-        fields = [x for x in w.fields if x.role == "TRAILING"]
+        start = _pos(w.flags["TRAILING"][0])
+        # "trailing stop 59000 limit 58900": the limit word opens a field of its own
+        fields = [x for x in w.fields if x.role == "TRAILING"] + [
+            x for x in w.fields
+            if x.role == "ENTRY" and x.label is not None and x.label.type == "LIMIT" and _pos(x.label) > start
+        ]
         values = self.collect(fields)
         pcts = [v for v in values if v.percent is not None]
         prices = [v for v in values if v.price is not None]

@@ -89,6 +89,12 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     ("Add TP4 at 70k", "takeprofit", {}),
     ("Entry updated: 59000-60000", "updateprice", {}),
     ("TP2 changed to 65000", "error", {}),
+    ("TP5: 72000 (25%)", "error", {}),
+    ("DCA 55k x1.5", "dca", {"price": "55000", "multiplier": "1.5"}),
+    ("trailing stop 59000 limit 58900", "trailingstop", {"price": "59000", "limit_price": "58900"}),
+    ("new entry 59-60k", "updateprice", {"entry_low": "59000", "entry_high": "60000"}),
+    ("update SL 58500", "stoploss", {"price": "58500"}),
+    ("BTC buy now TP 45000 SL 40000", "create", {"side": "long", "entry": []}),
 ]
 
 
