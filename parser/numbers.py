@@ -44,11 +44,17 @@ def comma_evidence(raw: str) -> CommaStyle | None:
 
 
 def comma_style(raws: list[str]) -> CommaStyle:
-    seen = {e for e in (comma_evidence(r) for r in raws) if e is not None}
+    evidence = [e for e in (comma_evidence(r) for r in raws) if e is not None]
+    seen = set(evidence)
     if len(seen) > 1:
         return CommaStyle.CONFLICT
     if seen:
-        return seen.pop()
+        style = seen.pop()
+        # one "3,61" among four "3,840"-like numbers is more likely a typo than a message in decimal commas
+        ambiguous = sum(1 for r in raws if is_ambiguous_comma(r))
+        if style is CommaStyle.DECIMAL and ambiguous > len(evidence):
+            return CommaStyle.CONFLICT
+        return style
     return CommaStyle.THOUSANDS
 
 

@@ -859,6 +859,7 @@ class _Reader:
         market: bool,
         sell_opens_short: bool,
     ) -> ReadingType:
+        self.check_unread_lines(w, {id(v.token) for v in entries})
         entry_values = [v for v in entries if v.price is not None]
         prices = sorted({v.price for v in entry_values if v.price is not None})
         if len(prices) > 3:
@@ -913,6 +914,11 @@ class _Reader:
                         f"{v.price} is more than {SLIP_FACTOR}x away from the entry {mid}: a decimal slip?",
                         v.token,
                     )
+        middle = (prices[0] + prices[-1]) / 2 if prices else None
+        if middle is not None and stop is not None and abs(stop - middle) > middle / 2:
+            raise _Refuse(
+                f"the stop {stop} is more than 50% away from the entry: a digit slip?", stops[0].token
+            )
         target_prices = [v.price for v in price_targets if v.price is not None]
         problem = check_order(
             side, prices[0] if prices else None, prices[-1] if prices else None, target_prices, stop
@@ -965,6 +971,23 @@ class _Reader:
             risk=risk_value,
             side_inferred=inferred and not sell_opens_short,
         )
+
+    def check_unread_lines(self, w: _Walk, used: set[int]) -> None:
+        """A line of prices the reader could not place, between two labelled parts of the call ("TAR8GET 3 :
+        0.3850" between TARGET 2 and TARGET 4), is part of the call misread: refuse rather than drop it."""
+        labelled = sorted(
+            x.line for x in w.fields
+            if x.strong and x.role in ("ENTRY", "TARGET", "STOP", "SELL", "DCA") and x.label is not None
+        )
+        if len(labelled) < 2:
+            return
+        for x in w.fields:
+            if x.role != "ORPHAN" or not any(t.type in _PRICES and id(t) not in used for t in x.items):
+                continue
+            if labelled[0] < x.line < labelled[-1]:
+                tok = next(t for t in x.items if t.type in _PRICES)
+                raise _Refuse("this line inside the call could not be read", tok,
+                              ("a label such as 'TP3:' or 'SL:' before the price",))
 
     def leverage(self, w: _Walk) -> int | None:
         if w.lev_range:

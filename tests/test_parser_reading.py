@@ -297,3 +297,19 @@ def test_two_different_leverages_are_refused_not_guessed() -> None:
 
 def test_a_stop_written_as_a_closing_condition_is_refused() -> None:
     assert "condition" in refusal("BTC long 60000 TP 62000\nclose below 58000").message
+
+
+def test_a_stop_more_than_half_the_entry_away_is_a_digit_slip() -> None:
+    assert "50%" in refusal("ETH long entry 2550 tp 2620 sl 450").message
+
+
+def test_one_decimal_comma_among_thousands_commas_is_refused_as_ambiguous() -> None:
+    r = refusal("COIN: $ETH/USDT\nDIRECTION: SHORT\nENTRY: 3,840 – 3,870\nTARGETS: 3,700, 3,61\nSL: 3,955")
+    assert "comma" in r.message
+
+
+def test_an_unreadable_line_inside_a_target_list_is_refused_not_dropped() -> None:
+    r = refusal(
+        "#KEEP/USDT\n#LONG\nENTRY : 0.3530\nTARGET 1 : 0.3645\nTAR8GET 2 : 0.3740\nTARGET 3 : 0.3850\nSL 0.33"
+    )
+    assert r.line == 5
