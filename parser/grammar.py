@@ -71,7 +71,7 @@ def _target_index(entries: list[str]) -> str:
     body = "|".join(_phrase(e) for e in ordered)
     return (
         rf"(?<![{_LETTER}_])[#$]?(?:{body})"
-        rf"(?:\d{{1,2}}(?![\d.,kKmM%$])(?!\.\d)|[ \t]?\d{{1,2}}(?=[ \t]*(?:[:)]|-[ \t]|\.[ \t]|\.$)))"
+        rf"(?:[#\-]?\d{{1,2}}(?![\d.,kKmM%$])(?!\.\d)|[ \t]?\d{{1,2}}(?=[ \t]*(?:[:)]|-[ \t]|\.[ \t]|\.$)))"
     )
 
 
@@ -102,7 +102,7 @@ def grammar_text() -> str:
     template = resources.files("grammars").joinpath(GRAMMAR_FILE).read_text(encoding="utf-8")
     lex = lexicon()
     fills = {role: _alternation(words) for role, words in lex.keywords.items()}
-    fills["target_idx"] = _target_index(lex.keywords.get("target", []))
+    fills["target_idx"] = _target_index(lex.keywords.get("target", []) + lex.keywords.get("target_index", []))
     fills["exchange"] = _alternation([n for names in lex.exchanges.values() for n in names])
 
     def fill(match: re.Match[str]) -> str:

@@ -134,7 +134,7 @@ _CONDITIONS = frozenset({"to", "above", "below", "under", "over", "near", "candl
 _SMALL_INT = re.compile(r"\d{1,2}")
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
 _QUOTE_LINE = re.compile(r"^\s*(?:>|[\[(]\s*in reply to\b)", re.IGNORECASE)
-_COIN_WORD = re.compile(r"(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}")
+_COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1070,15 +1070,16 @@ class _Reader:
         return None, None
 
     def coin_word(self, w: _Walk, quoted: bool = False) -> Token | None:
-        """A coin named as a plain word ("ETH limit ...", "short CRV ...", "Hype scalp 42.23 stop 41"),
-        looked for on the lines that carry a price or a direction word."""
+        """A coin named as a plain word ("ETH limit ...", "short CRV ...", "Hype scalp 42.23 stop 41"):
+        first the word next to a direction or order word, else the first word of the first line with a
+        price (before that price)."""
         quoted_ids = {id(t) for t in w.quoted}
+        lines: list[list[Token]] = []
         for line_no in sorted(w.lines):
             toks = [t for t in w.lines[line_no] if (id(t) in quoted_ids) == quoted]
-            if not any(t.type in _PRICES or t.type in _OPENERS for t in toks):
-                continue
             in_paren, _ = _paren_groups(toks)
-            visible = [t for i, t in enumerate(toks) if not in_paren[i]]
+            lines.append([t for i, t in enumerate(toks) if not in_paren[i]])
+        for visible in lines:
             anchors = [i for i, t in enumerate(visible) if t.type in ("LONG", "SHORT", "LIMIT", "SPOT")]
             for i in anchors:
                 after = visible[i + 1] if i + 1 < len(visible) else None
@@ -1089,9 +1090,12 @@ class _Reader:
                     j -= 1
                 if j >= 0 and self.is_coin_word(visible[j]):
                     return visible[j]
+        for visible in lines:
+            if not any(t.type in _PRICES or t.type in _OPENERS for t in visible):
+                continue
             for t in visible:
-                if t.type in _PRICES:
-                    break
+                if t.type in _PRICES or t.type in ("TARGET", "TARGET_IDX", "STOP"):
+                    break  # a coin is named before its prices, targets and stop
                 if self.is_coin_word(t):
                     return t
         return None

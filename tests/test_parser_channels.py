@@ -95,6 +95,17 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     ("new entry 59-60k", "updateprice", {"entry_low": "59000", "entry_high": "60000"}),
     ("update SL 58500", "stoploss", {"price": "58500"}),
     ("BTC buy now TP 45000 SL 40000", "create", {"side": "long", "entry": []}),
+    (
+        "Buy #BTC between 42000-42500, targets 43000 44000, stop 41000",
+        "create",
+        {"entry": ["42000", "42500"]},
+    ),
+    ("Sell BTC at 42000, target 41000, stop 43000", "create", {"coin": "BTC", "side": "short"}),
+    ("Long BTC @ 42000 | TP 43000 | SL 41000", "create", {"entry": ["42000"], "targets": ["43000"]}),
+    ("BTC-PERP long 42000 tp 43000 sl 41000", "create", {"coin": "BTC"}),
+    ("ETH long entry 100\nT1: 110\nT2: 120\nSL: 95", "create", {"targets": ["110", "120"]}),
+    ("TP-1 110\nTP-2 120\nETH long entry 100 sl 95", "create", {"targets": ["110", "120"]}),
+    ("1st target: 110\n2nd target: 120\nETH long entry 100 sl 95", "create", {"coin": "ETH"}),
 ]
 
 
