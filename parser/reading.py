@@ -131,6 +131,7 @@ _FILLERS = frozenset({
 })
 # After "close", these words make it a price condition ("a daily close above 45k"), not an order.
 _CONDITIONS = frozenset({"to", "above", "below", "under", "over", "near", "candle", "beneath", "into"})
+_HALF = re.compile(r"(?<![A-Za-z])half(?![A-Za-z])|половин", re.IGNORECASE)
 _SMALL_INT = re.compile(r"\d{1,2}")
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
 _QUOTE_LINE = re.compile(r"^\s*(?:>|[\[(]\s*in reply to\b)", re.IGNORECASE)
@@ -742,10 +743,8 @@ class _Reader:
         return "all"
 
     def close_percent(self, w: _Walk) -> Decimal:
-        words = [t for line in w.lines.values() for t in line if t.type == "WORD"]
-        for tok in w.flags.get("CLOSE", []) + words:
-            if re.search(r"\bhalf\b", str(tok), re.IGNORECASE):
-                return Decimal(50)
+        if _HALF.search(self.norm.text):  # "take half", "close half", "закрываем половину"
+            return Decimal(50)
         pcts = [t for line in w.lines.values() for t in line if t.type == "PCT"]
         signed = bool(pcts) and str(pcts[0]).strip()[0] in "+-"
         if len(pcts) == 1 and not (signed and w.flag("RESULT")):  # "+15% profit" is a result

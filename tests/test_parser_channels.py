@@ -106,6 +106,17 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     ("ETH long entry 100\nT1: 110\nT2: 120\nSL: 95", "create", {"targets": ["110", "120"]}),
     ("TP-1 110\nTP-2 120\nETH long entry 100 sl 95", "create", {"targets": ["110", "120"]}),
     ("1st target: 110\n2nd target: 120\nETH long entry 100 sl 95", "create", {"coin": "ETH"}),
+    ("Покупаем BTC по 42000, цель 45000, стоп 40000", "create", {"coin": "BTC", "side": "long"}),
+    (
+        "Продаём ETH по 2000, цели 1900 1800, стоп 2100",
+        "create",
+        {"side": "short", "targets": ["1900", "1800"]},
+    ),
+    ("Закрываем половину", "close", {"percent": "50"}),
+    ("Стоп в ноль", "stoploss", {"to_entry": True}),
+    ("Убираем лимитку", "cancel", {}),
+    ("Первая цель взята", "none", {}),
+    ("Всем привет! Сегодня рынок растёт, BTC выше 45000", "none", {}),
 ]
 
 
