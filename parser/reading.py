@@ -249,13 +249,14 @@ class _Reader:
         self.norm = norm
         self.lex = lexicon()
         self.style = CommaStyle.THOUSANDS
+        self._values: dict[int, tuple[_Field, int, list[_Value]]] = {}
 
     # -- helpers ----------------------------------------------------------------------------------
     def refusal(self, message: str, token: Token | None = None, expected: tuple[str, ...] = ()) -> Refusal:
         if token is None or token.start_pos is None:
             return Refusal(message=message, expected=expected)
         start = int(token.start_pos)
-        end = int(token.end_pos) if token.end_pos is not None else start + len(str(token))
+        end = start + len(str(token))
         line, column = self.norm.position(start)
         fragment = self.norm.fragment(start, end)
         return Refusal(
@@ -283,8 +284,10 @@ class _Reader:
     # -- the walk ---------------------------------------------------------------------------------
     def walk(self, tokens: list[Token]) -> _Walk:
         w = _Walk()
-        quoted_lines = {i + 1 for i, line in enumerate(self.norm.text.split("\n")) if _QUOTE_LINE.match(line)}
         norm_lines = self.norm.text.split("\n")
+        quoted_lines: set[int] = set()
+        if ">" in self.norm.text or "reply" in self.norm.text.lower():
+            quoted_lines = {i + 1 for i, line in enumerate(norm_lines) if _QUOTE_LINE.match(line)}
         for tok in tokens:
             w.lines.setdefault(int(tok.line or 1), []).append(tok)
         current: _Field | None = None
@@ -302,11 +305,11 @@ class _Reader:
                 w.flags.setdefault("TRAILING", []).append(toks[0])
                 continue
             in_paren, pure = _paren_groups(toks)
-            outside = [t for i, t in enumerate(toks) if not in_paren[i]]
-            has_label = any(t.type in _LABEL_ROLE for t in outside)
-            history = any(t.type == "PREVIOUS" for t in toks)
+            outside_types = {t.type for i, t in enumerate(toks) if not in_paren[i]}
+            has_label = not outside_types.isdisjoint(_LABEL_ROLE)
+            history = "PREVIOUS" in outside_types or any(t.type == "PREVIOUS" for t in toks)
             if current is not None and (
-                not current.strong or (not has_label and any(t.type not in _VALUE_TYPES for t in outside))
+                not current.strong or (not has_label and not outside_types <= _VALUE_TYPES)
             ):
                 current = None
             first_label_field: _Field | None = None
@@ -435,6 +438,14 @@ class _Reader:
 
     # -- values of a field ------------------------------------------------------------------------
     def values(self, f: _Field) -> list[_Value]:
+        cached = self._values.get(id(f))
+        if cached is not None and cached[0] is f and cached[1] == len(f.items):
+            return list(cached[2])
+        out = self._read_values(f)
+        self._values[id(f)] = (f, len(f.items), out)
+        return list(out)
+
+    def _read_values(self, f: _Field) -> list[_Value]:
         out: list[_Value] = []
         prev: Token | None = None
         for tok in f.items:
@@ -480,7 +491,12 @@ class _Reader:
             return Refusal(
                 message=f"the message could not be read: {type(exc).__name__}", line=line, column=column
             )
-        tokens = [t for t in tree.children if isinstance(t, Token)]
+        # items carry the spaces after them (parser.grammar._absorb_spaces): strip them from the values
+        tokens = [
+            Token.new_borrow_pos(t.type, t.rstrip(" \t"), t) if t[-1:] in (" ", "\t") else t
+            for t in tree.children
+            if isinstance(t, Token)
+        ]
         w = self.walk(tokens)
         self.style = comma_style([str(t) for t in w.numbers])
         try:
@@ -1131,6 +1147,8 @@ def _paren_groups(toks: list[Token]) -> tuple[list[bool], list[bool]]:
     """For each token: is it inside parentheses, and is its group only prices ("(88000-87900)")?"""
     in_paren = [False] * len(toks)
     pure = [True] * len(toks)
+    if not any(t.type == "LPAR" for t in toks):
+        return in_paren, pure
     depth = 0
     start = 0
     groups: list[tuple[int, int]] = []
