@@ -151,7 +151,7 @@ def read_message(text: str) -> ReadingType:
             return Refusal(
                 message=f"the message is longer than {MAX_MESSAGE_BYTES} bytes; a call is never that long"
             )
-        if len(_ITEMS.findall(text)) > MAX_ITEMS:
+        if len(text) > MAX_ITEMS and len(_ITEMS.findall(text)) > MAX_ITEMS:
             return Chatter()  # hundreds of words and numbers: a post or a wall of noise, never a call
         if not _field_words().search(text):
             norm = normalize(text)
@@ -188,9 +188,11 @@ def _field_words() -> re.Pattern[str]:
         "market",
         "spot",
     )
-    words = [w for r in roles for w in lex.keywords.get(r, [])]
+    words = [w for r in roles for w in lex.keywords.get(r, [])] + lex.keywords.get("target_index", [])
     body = "|".join(r"[ \t_\-]*".join(w.split(" ")) for w in sorted(set(words), key=lambda w: (-len(w), w)))
-    return re.compile(rf"(?<![A-Za-zА-Яа-яЁё])(?:{body})", re.IGNORECASE)
+    # the first-letter lookahead lets the search skip most positions in one step
+    firsts = "".join(sorted({w[0].lower() for w in words} | {w[0].upper() for w in words}))
+    return re.compile(rf"(?=[{re.escape(firsts)}])(?<![A-Za-zА-Яа-яЁё])(?:{body})", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------------------------------
