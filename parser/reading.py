@@ -131,6 +131,7 @@ _FILLERS = frozenset({
 })
 # After "close", these words make it a price condition ("a daily close above 45k"), not an order.
 _CONDITIONS = frozenset({"to", "above", "below", "under", "over", "near", "candle", "beneath", "into"})
+_REBUY_WORD = re.compile(r"re-?buy|re-?ent", re.IGNORECASE)
 _HALF = re.compile(r"(?<![A-Za-z])half(?![A-Za-z])|половин", re.IGNORECASE)
 _SMALL_INT = re.compile(r"\d{1,2}")
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
@@ -568,7 +569,7 @@ class _Reader:
             return self.update_prices(w, coin, label_entries, targets, stop_prices)
         rebuy_word = self.leading(w, "REBUY", coin)
         if rebuy_word is not None and (rebuys or entries) and not f("NEWSIGNAL"):
-            return self.rebuy(w, coin, rebuys or entries)
+            return self.rebuy(w, coin, rebuys or entries, rebuy_word)
         if coin and (entries or market) and (stop_prices or targets or stop_percents):
             if not targets and closes and stop_prices:
                 targets = closes  # "Close 33660 31500 29700" under a call: the targets
@@ -803,10 +804,14 @@ class _Reader:
             "cannot read the trailing stop: give a distance ('trail 1.5%') or a price", values[0].token
         )
 
-    def rebuy(self, w: _Walk, coin: str | None, values: list[_Value]) -> ReadingType:
+    def rebuy(self, w: _Walk, coin: str | None, values: list[_Value], word: Token) -> ReadingType:
         prices = sorted({v.price for v in values if v.price is not None})
         if not prices or len(prices) > 2:
             raise _Refuse("a rebuy zone needs one or two prices", values[0].token if values else None)
+        if len(prices) == 1 and not _REBUY_WORD.search(str(word)):
+            # "add more at 0.95", "докупаю 0.95": one more buy at one price is a DCA level; a zone, or the
+            # word "rebuy"/"re-enter", is a rebuy zone
+            return Dca(coin=coin, price=prices[0], multiplier=self.multiplier(w))
         self.check_span(prices, values)
         invest = w.sized.get("INVEST")
         return Rebuy(

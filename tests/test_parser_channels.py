@@ -116,6 +116,11 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     ("Стоп в ноль", "stoploss", {"to_entry": True}),
     ("Убираем лимитку", "cancel", {}),
     ("Первая цель взята", "none", {}),
+    ("Add to position at 0.95", "dca", {"price": "0.95"}),
+    ("re-enter 42000-42500", "rebuy", {"low": "42000", "high": "42500"}),
+    ("⚠️ #SOLUSDT Stoploss Moved To Entry", "stoploss", {"to_entry": True}),
+    ("Closed due to stop loss", "none", {}),
+    ("#BTC/USDT Cancelled ❌\nTarget achieved before entering the entry zone", "cancel", {}),
     ("Всем привет! Сегодня рынок растёт, BTC выше 45000", "none", {}),
 ]
 
