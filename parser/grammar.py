@@ -69,8 +69,10 @@ def _target_index(entries: list[str]) -> str:
     # separator).  "TP 63k" and "Targets 94 / 100" are not indexes: a spaced number needs the separator.
     ordered = sorted(set(entries), key=lambda e: (-len(e), e))
     body = "|".join(_phrase(e) for e in ordered)
+    firsts = {e[0].lower() for e in ordered}
+    letters = "".join(sorted(firsts | {c.upper() for c in firsts}))
     return (
-        rf"(?<![{_LETTER}_])[#$]?(?:{body})"
+        rf"(?=[#$]?[{letters}])(?<![{_LETTER}_])[#$]?(?:{body})"
         rf"(?:[#\-]?\d{{1,2}}(?![\d.,kKmM%$])(?!\.\d)|[ \t]?\d{{1,2}}(?=[ \t]*(?:[:)]|-[ \t]|\.[ \t]|\.$)))"
     )
 
