@@ -881,8 +881,16 @@ class _Reader:
         market: bool,
         sell_opens_short: bool,
     ) -> ReadingType:
-        self.check_unread_lines(w, {id(v.token) for v in entries})
         entry_values = [v for v in entries if v.price is not None]
+        if not targets:
+            # nothing can be sent without TP1, so that is the first thing to say (other problems of the
+            # call are for after the author adds a target)
+            raise _Refuse(
+                "no take-profit target: the Signal API needs at least TP1",
+                entry_values[0].token if entry_values else coin_tok,
+                ("a target such as 'TP1 63000'",),
+            )
+        self.check_unread_lines(w, {id(v.token) for v in entries})
         prices = sorted({v.price for v in entry_values if v.price is not None})
         if len(prices) > 3:
             raise _Refuse(
@@ -954,12 +962,6 @@ class _Reader:
                 bad = entry_values[0].token if entry_values else None
             hint = " (the direction was read from the stop)" if inferred else ""
             raise _Refuse(problem.message + hint, bad)
-        if not targets:
-            raise _Refuse(
-                "no take-profit target: the Signal API needs at least TP1",
-                entry_values[0].token if entry_values else coin_tok,
-                ("a target such as 'TP1 63000'",),
-            )
         for v in percent_targets:
             if v.percent is None or not 0 < v.percent < 100:
                 raise _Refuse("a percent target must be between 0% and 100%", v.token)
