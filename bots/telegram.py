@@ -385,7 +385,9 @@ class TelegramBridge:
         self._workers.clear()
 
     async def _resume(self) -> None:
-        for message, replies in await self._core.resume():
+        for message, replies in await self._core.resume(PLATFORM):
+            if message.platform != PLATFORM:
+                continue
             for reply in replies:
                 await self._post(message.chat_id, reply)
 

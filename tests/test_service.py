@@ -733,6 +733,28 @@ async def test_restart_handles_a_message_accepted_but_not_handled(
     assert len(held(emulator)) == 1
 
 
+async def test_resume_for_one_platform_leaves_another_platforms_work_alone(
+    emulator: EmulatorServer, store_url: str
+) -> None:
+    first = BridgeService(
+        make_config(emulator), open_store(store_url), client_factory(emulator), stale_after_s=0
+    )
+    message = ChatMessage("console", CHAT, "1", ADMIN, True, CALL_TEXT)
+    assert await first.accept(message)
+    await first.aclose()
+    restarted = BridgeService(
+        make_config(emulator), open_store(store_url), client_factory(emulator), stale_after_s=0
+    )
+    try:
+        assert await restarted.resume("telegram") == []
+        assert held(emulator) == []
+        [(resumed, _)] = await restarted.resume("console")
+        assert resumed == message
+    finally:
+        await restarted.aclose()
+    assert len(held(emulator)) == 1
+
+
 async def test_follow_ups_work_on_the_shared_store_too(emulator: EmulatorServer, store_url: str) -> None:
     service = BridgeService(make_config(emulator), open_store(store_url), client_factory(emulator))
     try:

@@ -169,7 +169,7 @@ class ScriptedCore:
     ) -> None:
         self.posted.append((chat_id, answered_message_id, reply_message_id))
 
-    async def resume(self) -> list[tuple[ChatMessage, list[BotReply]]]:
+    async def resume(self, platform: str | None = None) -> list[tuple[ChatMessage, list[BotReply]]]:
         return []
 
     def set_mode(self, platform: str, chat_id: str, mode: str | None, actor: str = "admin") -> None:
