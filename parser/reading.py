@@ -132,6 +132,7 @@ _FILLERS = frozenset({
 # After "close", these words make it a price condition ("a daily close above 45k"), not an order.
 _CONDITIONS = frozenset({"to", "above", "below", "under", "over", "near", "candle", "beneath", "into"})
 _REBUY_WORD = re.compile(r"re-?buy|re-?ent", re.IGNORECASE)
+_PARTIAL = re.compile(r"\btrim|\bpartial|\bsome\b|\bчаст[ьи]\b|\bчастичн", re.IGNORECASE)
 _HALF = re.compile(r"(?<![A-Za-z])half(?![A-Za-z])|половин", re.IGNORECASE)
 _SMALL_INT = re.compile(r"\d{1,2}")
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
@@ -771,6 +772,11 @@ class _Reader:
             if not 0 < value <= 100:
                 raise _Refuse("a close takes a percentage between 1 and 100", pcts[0])
             return value
+        partial = next((t for t in w.flags.get("CLOSE", []) if _PARTIAL.search(str(t))), None)
+        if partial is not None or _PARTIAL.search(self.norm.text):
+            # "trimmed", "partial close", "закрыл часть": some of it, but how much is not said
+            raise _Refuse("a partial close needs its share, e.g. 'close 50%'", partial,
+                          ("a share such as 'close 30%'",))
         return Decimal(100)
 
     def multiplier(self, w: _Walk) -> Decimal | None:
