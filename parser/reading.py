@@ -1075,7 +1075,9 @@ class _Reader:
         if coins:
             return coins.pop(), pairs[0]
         symbols = [
-            t for line in w.lines.values() for t in line if t.type == "SYMBOL" and id(t) not in quoted_ids
+            t for line in w.lines.values() for t in line
+            if t.type == "SYMBOL" and id(t) not in quoted_ids
+            and str(t).strip("#$ ").lower() not in self.lex.stopwords  # "#VIP", "#signal", "#scalp": tags
         ]
         names = {str(t).strip("#$ ").upper() for t in symbols}
         if len(names) > 1:

@@ -117,6 +117,7 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     ("Убираем лимитку", "cancel", {}),
     ("Первая цель взята", "none", {}),
     ("Add to position at 0.95", "dca", {"price": "0.95"}),
+    ("#VIP #signal\nBTC long 60000 tp 61000 sl 59000", "create", {"coin": "BTC"}),
     ("BTC 🚀| Trimmed 50% | @Johnny", "close", {"percent": "50"}),
     ("BTC 🚀| Trimmed | @Johnny", "error", {}),
     ("Спасибо за участие, закрываем сделку", "close", {"percent": "100"}),
