@@ -1,26 +1,17 @@
 """Text -> Reading: the one public entry point of the parser, `read_message`.
 
 The grammar (grammars/calls.lark) turns a message into its items: keywords by role, prices, pairs and
-words, each with its position.  This module reads the layout the way a trader does:
-
-* a label (Entry, Targets, Stop, ...) takes the prices after it, on its line and on the following lines
-  that hold only values ("Take-Profit Targets:" then "1) 394,91", "2) 410,55");
-* a direction or order word (Long, Short, limit, spot) takes the prices after it on its own line as the
-  entry ("1INCHUSDT LONG 0.324-0.30", "ETH limit 1228-1217 stop 1190");
-* prices in parentheses next to words are annotations ("(15%)", "(1/3)", "(RR1-2)"), not prices;
-* a line that says "previous" is history; "Average Entry" and "Current price" are figures, not entries.
-
-Then it decides what the message is: a new signal, a follow-up, chatter, or a refusal.  Whatever would
-trade wrongly is refused with a message that says what and where; whatever is not an order is chatter
-(silent).  The parser never invents a number: a market entry without a price, percent targets and "stop
-to entry" stay references (parser.models).
+words, each with its position; parser/layout.py groups them into fields by the layout of the message
+(which prices belong to which label).  This module decides what the message is: a new signal, a
+follow-up, chatter, or a refusal.  Whatever would trade wrongly is refused with a message that says what
+and where; whatever is not an order is chatter (silent).  The parser never invents a number: a market
+entry without a price, percent targets and "stop to entry" stay references (parser.models).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import Literal
@@ -29,6 +20,15 @@ from lark import Token
 from lark.exceptions import LarkError
 
 from parser.grammar import calls_parser, lexicon
+from parser.layout import KEYWORDS as _KEYWORDS
+from parser.layout import OPENERS as _OPENERS
+from parser.layout import PRICES as _PRICES
+from parser.layout import Field as _Field
+from parser.layout import Walk as _Walk
+from parser.layout import group as _group
+from parser.layout import paren_groups as _paren_groups
+from parser.layout import pos as _pos
+from parser.layout import walk
 from parser.models import (
     AddTakeProfit,
     Cancel,
@@ -61,59 +61,6 @@ SLIP_FACTOR = Decimal(10)
 # An entry range wider than this (high / low) is a slip too ("0.148 - 0.0142").
 ENTRY_SPAN = Decimal(3)
 
-# Labels open a field that takes the prices after them.
-_LABEL_ROLE = {
-    "ENTRY": "ENTRY",
-    "TARGET": "TARGET",
-    "TARGET_IDX": "TARGET",
-    "STOP": "STOP",
-    "SELL": "SELL",
-    "DCA": "DCA",
-    "REBUY": "REBUY",
-    "CLOSE": "CLOSE",
-    "AVGENTRY": "INFO",
-    "TRAILING": "TRAILING",
-}
-# Direction and order words open an entry for the rest of their own line.
-_OPENERS = frozenset({"LONG", "SHORT", "LIMIT", "SPOT", "MARKET"})
-_PRICES = frozenset({"PRICE", "PRICE_K"})
-_SEPARATORS = frozenset({"DASH", "SLASH"})
-_VALUE_TYPES = _PRICES | _SEPARATORS | {"PCT", "ITEMNO", "LPAR", "RPAR", "ANNOT", "LEVX"}
-_KEYWORDS = frozenset(
-    {
-        "NOTICE",
-        "NEWSIGNAL",
-        "PREVIOUS",
-        "AVGENTRY",
-        "TRAILING",
-        "BREAKEVEN",
-        "TARGET_IDX",
-        "STOP",
-        "TARGET",
-        "ENTRY",
-        "SELL",
-        "DCA",
-        "REBUY",
-        "LEVERAGE",
-        "CROSS",
-        "ISOLATED",
-        "LONG",
-        "SHORT",
-        "MARKET",
-        "LIMIT",
-        "SPOT",
-        "CLOSE",
-        "CANCEL",
-        "MOVE",
-        "UPDATE",
-        "INVEST",
-        "RISK",
-        "RESULT",
-        "ALLSCOPE",
-        "EXCHANGE",
-        "COINLABEL",
-    }
-)
 # Words that may come before an action keyword without making it part of a sentence about something else.
 _LEAD_OK = frozenset({
     "signal", "trade", "trades", "position", "positions", "the", "my", "our", "this", "all", "and",
@@ -134,9 +81,7 @@ _CONDITIONS = frozenset({"to", "above", "below", "under", "over", "near", "candl
 _REBUY_WORD = re.compile(r"re-?buy|re-?ent", re.IGNORECASE)
 _PARTIAL = re.compile(r"\btrim|\bpartial|\bsome\b|\bчаст[ьи]\b|\bчастичн", re.IGNORECASE)
 _HALF = re.compile(r"(?<![A-Za-z])half(?![A-Za-z])|половин", re.IGNORECASE)
-_SMALL_INT = re.compile(r"\d{1,2}")
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
-_QUOTE_LINE = re.compile(r"^\s*(?:>|[\[(]\s*in reply to\b)", re.IGNORECASE)
 _COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}", re.IGNORECASE)
 
 
@@ -198,20 +143,7 @@ def _field_words() -> re.Pattern[str]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# the layout walk
-
-
-@dataclass
-class _Field:
-    role: str  # ENTRY TARGET STOP SELL DCA REBUY CLOSE INFO TRAILING ORPHAN
-    label: Token | None
-    line: int
-    strong: bool  # a label's field continues over value-only lines; an opener's ends with its line
-    items: list[Token] = field(default_factory=list)
-    index: int | None = None  # "TP3" -> 3
-
-    def has_prices(self) -> bool:
-        return any(t.type in _PRICES or t.type == "PCT" for t in self.items)
+# the reading
 
 
 @dataclass
@@ -228,24 +160,6 @@ class _Refuse(Exception):
         self.message = message
         self.token = token
         self.expected = expected
-
-
-@dataclass
-class _Walk:
-    fields: list[_Field] = field(default_factory=list)
-    flags: dict[str, list[Token]] = field(default_factory=dict)  # keyword type -> tokens (not quoted)
-    quoted: list[Token] = field(default_factory=list)
-    lines: dict[int, list[Token]] = field(default_factory=dict)
-    lev: list[Token] = field(default_factory=list)
-    lev_numbers: list[Token] = field(default_factory=list)
-    lev_range: bool = False
-    sized: dict[str, Token] = field(default_factory=dict)  # RISK / INVEST -> its PCT
-    update_word: Token | None = None
-    trailing_section: bool = False
-    numbers: list[Token] = field(default_factory=list)  # every written number (for the comma style)
-
-    def flag(self, kind: str) -> bool:
-        return kind in self.flags
 
 
 class _Reader:
@@ -284,161 +198,6 @@ class _Reader:
                 token,
             )
         return value
-
-    # -- the walk ---------------------------------------------------------------------------------
-    def walk(self, tokens: list[Token]) -> _Walk:
-        w = _Walk()
-        norm_lines = self.norm.text.split("\n")
-        quoted_lines: set[int] = set()
-        if ">" in self.norm.text or "reply" in self.norm.text.lower():
-            quoted_lines = {i + 1 for i, line in enumerate(norm_lines) if _QUOTE_LINE.match(line)}
-        for tok in tokens:
-            w.lines.setdefault(int(tok.line or 1), []).append(tok)
-        current: _Field | None = None
-        for line_no in sorted(w.lines):
-            toks = w.lines[line_no]
-            if line_no in quoted_lines:
-                w.quoted.extend(toks)
-                continue
-            if w.trailing_section:
-                continue
-            if len(toks) == 1 and toks[0].type == "TRAILING" and w.fields:
-                # "Trailing Configuration:" under a call: the rest is the trailing rule of a signal
-                # bot ("Stop: Breakeven - Trigger: Target (1)"), not prices of the call
-                w.trailing_section = True
-                w.flags.setdefault("TRAILING", []).append(toks[0])
-                continue
-            in_paren, pure = _paren_groups(toks)
-            outside_types = {t.type for i, t in enumerate(toks) if not in_paren[i]}
-            has_label = not outside_types.isdisjoint(_LABEL_ROLE)
-            history = "PREVIOUS" in outside_types or any(t.type == "PREVIOUS" for t in toks)
-            if current is not None and (
-                not current.strong or (not has_label and not outside_types <= _VALUE_TYPES)
-            ):
-                current = None
-            first_label_field: _Field | None = None
-            sink: str | None = None
-            for i, tok in enumerate(toks):
-                kind = tok.type
-                if kind in _KEYWORDS and not (kind == "RESULT" and in_paren[i]):  # "(in profit)" is a note
-                    w.flags.setdefault(kind, []).append(tok)
-                if kind in ("PRICE", "PRICE_K", "PCT"):
-                    w.numbers.append(tok)
-                if history:
-                    continue
-                paren = in_paren[i]
-                if kind == "CLOSE" and first_label_field is not None:
-                    continue  # "SL: daily close below 41000": part of the stop, not a list of targets
-                if kind in _LABEL_ROLE and not paren:
-                    current = _Field(_LABEL_ROLE[kind], tok, line_no, strong=True)
-                    if kind == "TARGET_IDX":
-                        digits = re.findall(r"\d+", str(tok))
-                        current.index = int(digits[-1]) if digits else None
-                    w.fields.append(current)
-                    if first_label_field is None:
-                        first_label_field = current
-                    sink = None
-                    continue
-                if kind == "BREAKEVEN" and not paren:
-                    # "(Breakeven)", "Breakeven after 2 target", "Trigger: Target (2)": the rest of the line
-                    # describes a trailing rule, not prices of the call
-                    current = _Field("INFO", tok, line_no, strong=False)
-                    w.fields.append(current)
-                    sink = None
-                    continue
-                if kind == "UPDATE":
-                    prev = toks[i - 1] if i else None
-                    last = i + 1 == len(toks)
-                    # "Stop loss : UPDATE" (the value to come later) is no update; "Entry updated: 59000" is
-                    if prev is None or prev.type not in _LABEL_ROLE or not last:
-                        w.update_word = w.update_word or tok
-                    continue
-                if kind in _OPENERS and not paren:
-                    if current is None or current.line != line_no or current.role not in ("ENTRY", "ORPHAN"):
-                        current = _Field("ENTRY", tok, line_no, strong=False)
-                        w.fields.append(current)
-                    elif current.role == "ORPHAN":
-                        current.role = "ENTRY"
-                    sink = None
-                    continue
-                if kind == "LEVERAGE":
-                    sink = "LEV"
-                    continue
-                if kind in ("RISK", "INVEST"):
-                    if i and toks[i - 1].type == "PCT":  # "2% risk", "1% деп"
-                        w.sized[kind] = toks[i - 1]
-                        if current is not None and current.items and current.items[-1] is toks[i - 1]:
-                            current.items.pop()
-                    elif i > 1 and toks[i - 1].type == "RPAR" and toks[i - 2].type == "PCT":
-                        w.sized[kind] = toks[i - 2]
-                    else:
-                        sink = kind
-                    continue
-                if kind == "LEVX":
-                    w.lev.append(tok)
-                    if i > 1 and toks[i - 1].type in _SEPARATORS and toks[i - 2].type in ("LEVX", "PRICE"):
-                        w.lev_range = True  # "5x - 10x", "3-10X", "2-5x": no single leverage
-                        if (
-                            toks[i - 2].type == "PRICE"
-                            and current is not None
-                            and toks[i - 2] in current.items
-                        ):
-                            current.items.remove(toks[i - 2])
-                        if toks[i - 2] in w.lev_numbers:
-                            w.lev_numbers.remove(toks[i - 2])
-                    if sink == "LEV":
-                        sink = None
-                    continue
-                if kind == "PCT":
-                    if sink in ("RISK", "INVEST"):
-                        w.sized[sink] = tok
-                        sink = None
-                        continue
-                    if paren:
-                        continue
-                    if current is not None:
-                        current.items.append(tok)
-                    continue
-                if kind in _PRICES:
-                    if sink == "LEV":
-                        w.lev_numbers.append(tok)
-                        sink = None
-                        continue
-                    if sink in ("RISK", "INVEST"):
-                        continue  # "Risk level 8/10"
-                    if paren and not pure[i]:
-                        continue
-                    nxt = toks[i + 1] if i + 1 < len(toks) else None
-                    numbered = nxt is not None and nxt.type == "RPAR" and _SMALL_INT.fullmatch(str(tok))
-                    if numbered and not paren:
-                        continue  # "Targets: 1) 43000 2) 44000": an item number, not a price
-                    if current is None or (
-                        has_label and first_label_field is None and current.line != line_no
-                    ):
-                        current = _Field("ORPHAN", None, line_no, strong=False)
-                        w.fields.append(current)
-                    current.items.append(tok)
-                    continue
-                if kind in _SEPARATORS and current is not None and not paren:
-                    current.items.append(tok)
-            # "TP1 ✅ 43000": a ticked target is a result report
-            if current is not None and current.role == "TARGET" and current.has_prices():
-                text_line = norm_lines[line_no - 1] if line_no <= len(norm_lines) else ""
-                if "\u2705" in text_line or "\u2714" in text_line:
-                    w.flags.setdefault("NOTICE", []).append(current.items[-1])
-            # "$BTC\nlong\n60k-61k": a direction word that ends its line takes the value lines below it
-            if current is not None and current.role == "ENTRY" and not current.strong and not current.items:
-                if current.line == line_no and current.label is not None and toks[-1] is current.label:
-                    current.strong = True
-            # "6.8$ can be stop out": prices before a label that got none belong to it
-            if first_label_field is not None and not first_label_field.has_prices():
-                orphans = [f for f in w.fields if f.role == "ORPHAN" and f.line == line_no]
-                for orphan in orphans:
-                    label = first_label_field.label
-                    if orphan.items and label is not None and _pos(orphan.items[0]) < _pos(label):
-                        first_label_field.items[:0] = orphan.items
-                        orphan.items = []
-        return w
 
     # -- values of a field ------------------------------------------------------------------------
     def values(self, f: _Field) -> list[_Value]:
@@ -501,7 +260,7 @@ class _Reader:
             for t in tree.children
             if isinstance(t, Token)
         ]
-        w = self.walk(tokens)
+        w = walk(tokens, self.norm.text)
         self.style = comma_style([str(t) for t in w.numbers])
         try:
             return self.decide(w)
@@ -1158,46 +917,6 @@ class _Reader:
 
 # ---------------------------------------------------------------------------------------------------
 # small helpers
-
-
-def _paren_groups(toks: list[Token]) -> tuple[list[bool], list[bool]]:
-    """For each token: is it inside parentheses, and is its group only prices ("(88000-87900)")?"""
-    in_paren = [False] * len(toks)
-    pure = [True] * len(toks)
-    if not any(t.type == "LPAR" for t in toks):
-        return in_paren, pure
-    depth = 0
-    start = 0
-    groups: list[tuple[int, int]] = []
-    for i, tok in enumerate(toks):
-        if tok.type == "LPAR":
-            if depth == 0:
-                start = i
-            depth += 1
-        elif tok.type == "RPAR" and depth:
-            depth -= 1
-            if depth == 0:
-                groups.append((start, i))
-    if depth:
-        groups.append((start, len(toks) - 1))
-    for a, b in groups:
-        inner = toks[a + 1 : b]
-        is_pure = all(t.type in _PRICES or t.type in _SEPARATORS for t in inner)
-        for i in range(a, b + 1):
-            in_paren[i] = True
-            pure[i] = is_pure
-    return in_paren, pure
-
-
-def _pos(tok: Token) -> int:
-    return int(tok.start_pos or 0)
-
-
-def _group(fields: Iterable[_Field]) -> dict[str, list[_Field]]:
-    out: dict[str, list[_Field]] = {}
-    for f in fields:
-        out.setdefault(f.role, []).append(f)
-    return out
 
 
 _QUOTES = ("USDT", "USDC", "BUSD", "FDUSD", "TUSD", "USD", "BTC", "ETH", "BNB", "EUR")
