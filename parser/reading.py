@@ -353,7 +353,7 @@ class _Reader:
         if coin is None:  # "ETH 🚀| Stops moved to BE", "Close TRB"
             coin = next((str(t) for line in w.lines.values() for t in line if self.ticker(t)), None)
         if f("CANCEL") and self.leads(w.flags["CANCEL"][0], w, coin):
-            return Cancel(coin=coin, scope=scope or ("pending" if f("LIMIT") else None))
+            return Cancel(coin=coin, scope=scope)
         take_now = self.leading(w, "TARGET", coin)
         if take_now is not None and f("MARKET") and not w.numbers and not f("RESULT"):
             return ClosePosition(coin=coin, scope=scope)  # "Take profit now on ETH"
@@ -366,6 +366,10 @@ class _Reader:
         entry_label_only = any(x.strong for x in fields_by.get("ENTRY", [])) and not entries
         if stop_word is not None and (f("BREAKEVEN") or (f("MOVE") and f("STOP") and entry_label_only)):
             return MoveStop(coin=coin, to_entry=True, scope=scope)  # "SL to BE", "move SL → entry"
+        move_word = self.leading(w, "MOVE", coin)
+        if move_word is not None and label_entries and not stop_prices and not targets and not f("STOP"):
+            # "ETH limit moved to 1790-1770": the pending entry moves
+            return self.update_prices(w, coin, label_entries, [], [])
         if f("TRAILING") and self.leads(w.flags["TRAILING"][0], w, coin):
             return self.trailing(w, coin)
         if stop_prices and stop_word is not None and not entries and not targets and not f("RESULT"):
