@@ -315,7 +315,13 @@ class ConsoleChat:
     async def _post(self, replies: list[BotReply], answered_default: str | None) -> None:
         for reply in replies:
             answered = reply.reply_to_message_id or answered_default
-            replaced = self._chat.answer_for.get(reply.edits_reply_for) if reply.edits_reply_for else None
+            replaced = None
+            if reply.edits_reply_for:
+                # The answer the core recorded first; this chat's memory when the core names none here.
+                recorded = self._chat.by_id.get(reply.edit_message_id or "")
+                if recorded is not None and not recorded.label.startswith("b"):
+                    recorded = None  # one of the admin's messages, never the bot's to edit
+                replaced = recorded or self._chat.answer_for.get(reply.edits_reply_for)
             if replaced is not None:
                 answer = replaced
                 answer.text, answer.actions = reply.text, reply.actions

@@ -467,9 +467,15 @@ class DiscordBridge:
         self, channel: discord.abc.Messageable, source: ChatMessage, reply: BotReply, index: int
     ) -> int | None:
         look = self._look(reply)
-        earlier = (
-            self._reply_ids.get((source.chat_id, reply.edits_reply_for)) if reply.edits_reply_for else None
-        )
+        earlier: int | None = None
+        if reply.edits_reply_for:
+            # The reply the core recorded (it outlives a restart), else this run's memory.
+            recorded = reply.edit_message_id
+            earlier = (
+                int(recorded)
+                if recorded and _SNOWFLAKE.fullmatch(recorded)
+                else self._reply_ids.get((source.chat_id, reply.edits_reply_for))
+            )
         try:
             partial_message = getattr(channel, "get_partial_message", None)
             if earlier is not None and partial_message is not None:

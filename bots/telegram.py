@@ -783,9 +783,14 @@ class TelegramBridge:
         """Edit the reply `reply` replaces; False when there is none to edit (then it is posted anew)."""
         if reply.edits_reply_for is None:
             return False
-        target = edit_message_id or self._reply_ids.get((chat_id, reply.edits_reply_for))
+        # The pressed message first, then the reply the core recorded (it outlives a restart), then memory.
+        target = (
+            edit_message_id
+            or _message_id(reply.edit_message_id)
+            or self._reply_ids.get((chat_id, reply.edits_reply_for))
+        )
         if target is None:
-            return False  # answered before a restart: the adapter no longer knows that reply's id
+            return False  # no earlier reply known anywhere: post anew
         try:
             await self.bot.edit_message_text(
                 text,
@@ -881,6 +886,11 @@ def _clip(text_html: str) -> str:
     # Cut at a line break so no HTML tag or entity is split (the renderers only tag whole lines).
     cut = text_html.rfind("\n", 0, MAX_TEXT - 2)
     return text_html[: cut if cut > 0 else MAX_TEXT - 2] + "\n…"
+
+
+def _message_id(value: str | None) -> int | None:
+    """A Telegram message id from the core's text form (None when absent or not a Telegram id)."""
+    return int(value) if value is not None and value.isdigit() else None
 
 
 def _plain(secret: SecretStr | None) -> str:

@@ -45,7 +45,10 @@ class BotReply:
 
     `fields` is the same content as ordered (label, value) pairs, for platforms that render cards
     (Discord embeds); `actions` are confirm buttons; `edits_reply_for` names a source message whose
-    earlier bot reply this one replaces (confirm outcome, edited call) instead of posting anew.
+    earlier bot reply this one replaces (confirm outcome, edited call) instead of posting anew, and
+    `edit_message_id` is that earlier reply's platform message id as the core recorded it through
+    `ChatCore.reply_posted` (None when the core knows of none): it survives a restart, so an adapter
+    edits that message and falls back to its own memory only when the core gives none.
     """
 
     text: str
@@ -56,6 +59,7 @@ class BotReply:
     actions: tuple[ReplyAction, ...] = field(default=())
     edits_reply_for: str | None = None
     is_error: bool = False
+    edit_message_id: str | None = None
 
 
 class ChatCore(Protocol):

@@ -304,7 +304,7 @@ class BridgeService:
                 "message %s/%s/%s already handled or being handled", row.platform, row.chat_id, row.message_id
             )
             return []
-        return await self._handle_claimed(channel, row)
+        return await self._edit_targets(row.platform, row.chat_id, await self._handle_claimed(channel, row))
 
     async def press(
         self, platform: str, chat_id: str, action_id: str, presser_id: str, presser_can_trade: bool
@@ -345,20 +345,21 @@ class BridgeService:
             platform, chat_id, presser_id, f"press {parts[2]}", f"confirmation #{decided.id}"
         )
         if wanted is ConfirmationState.DISCARDED:
-            return [
-                BotReply(
-                    text=f"🗑 Discarded by {presser_id}. Nothing was sent.",
-                    reply_to_message_id=source,
-                    title="Discarded",
-                    fields=(("Discarded by", presser_id),),
-                    edits_reply_for=source,
-                )
-            ]
+            discarded = BotReply(
+                text=f"🗑 Discarded by {presser_id}. Nothing was sent.",
+                reply_to_message_id=source,
+                title="Discarded",
+                fields=(("Discarded by", presser_id),),
+                edits_reply_for=source,
+            )
+            return await self._edit_targets(platform, chat_id, [discarded])
         plan = _Plan.from_json(decided.payload["plan"])
         ctx = _Context(
             channel, platform, chat_id, source, decided.message_row_id, presser_id, edits_reply_for=source
         )
-        return await self._send_plan(ctx, plan, call_key=f"confirm:{decided.id}")
+        return await self._edit_targets(
+            platform, chat_id, await self._send_plan(ctx, plan, call_key=f"confirm:{decided.id}")
+        )
 
     async def reply_posted(
         self, platform: str, chat_id: str, answered_message_id: str, reply_message_id: str
@@ -404,6 +405,7 @@ class BridgeService:
                 )
                 await self.store.finish_message(message.id, kind, _outcome_of(replies))
             if message is not None and replies:
+                replies = await self._edit_targets(message.platform, message.chat_id, replies)
                 done.append((message.as_chat_message(), replies))
         for row in await self.store.messages_to_resume(stale_before):
             if platform is not None and row.platform != platform:
@@ -418,7 +420,8 @@ class BridgeService:
                 await self.store.finish_message(row.id, row.reading_kind, "resumed")
                 continue
             logger.info("resume: handling message %s/%s/%s", row.platform, row.chat_id, row.message_id)
-            done.append((row.as_chat_message(), await self._handle_claimed(channel, row)))
+            replies = await self._handle_claimed(channel, row)
+            done.append((row.as_chat_message(), await self._edit_targets(row.platform, row.chat_id, replies)))
         return done
 
     # ----------------------------------------------------------------------------- other commands
@@ -464,6 +467,22 @@ class BridgeService:
             client = self._client_for(channel)
             self._clients[channel.name] = client
         return client
+
+    async def _edit_targets(self, platform: str, chat_id: str, replies: list[BotReply]) -> list[BotReply]:
+        """Give each reply that replaces an earlier one the id of that earlier reply, from the store.
+
+        Adapters remember their replies only while they run; the store remembers every reply they
+        reported through `reply_posted`, so an edit after a restart still edits instead of posting anew.
+        The latest reply to the source message is the one shown last, hence the one to replace.
+        """
+        resolved: list[BotReply] = []
+        for reply in replies:
+            if reply.edits_reply_for is not None and reply.edit_message_id is None:
+                posted = await self.store.bot_replies_for(platform, chat_id, reply.edits_reply_for)
+                if posted:
+                    reply = replace(reply, edit_message_id=posted[-1])
+            resolved.append(reply)
+        return resolved
 
     async def _message_row(self, row_id: int | None) -> StoredMessage | None:
         return None if row_id is None else await self.store.get_message_by_id(row_id)

@@ -351,6 +351,39 @@ async def test_edit_of_an_uncached_call_updates_the_signal(start_world: Start) -
     assert "updated" in world.fake.messages[int(first["id"])]["embeds"][0]["title"]
 
 
+async def test_edit_after_a_restart_edits_the_earlier_reply_instead_of_posting_anew(
+    start_world: Start,
+) -> None:
+    world = await start_world()
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    first = await world.reply_to(call)
+    await world.bridge.stop()  # the adapter and the core both go; only the store file stays
+    await world.service.aclose()
+
+    service = BridgeService(
+        world.config, open_store(world.config.store.url), lambda channel: make_client(world.emulator)
+    )
+    restarted = DiscordBridge(world.config, service, guild_ready_timeout=0.05)
+    await restarted.start()
+    try:
+        await world.fake.edit_message(call, CALL.replace("SL 58000", "SL 57500"))
+
+        def reply_edited() -> bool:
+            assert not restarted.failures, restarted.failures
+            return bool(
+                world.fake.calls_to("PATCH", rf"/channels/{world.signals_channel}/messages/{first['id']}")
+            )
+
+        await world.fake.wait_for(reply_edited)
+        [signal] = world.signals()
+        assert signal.prices["stop_loss"] == "57500"
+    finally:
+        await restarted.stop()
+        await service.aclose()
+    assert len(world.fake.bot_messages(world.signals_channel)) == 1  # edited in place, not posted again
+    assert "updated" in world.fake.messages[int(first["id"])]["embeds"][0]["title"]
+
+
 async def test_member_without_the_role_is_refused_and_nothing_is_sent(start_world: Start) -> None:
     world = await start_world()
     call = await world.fake.post_message(world.signals_channel, world.stranger, CALL)

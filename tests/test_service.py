@@ -378,6 +378,7 @@ async def test_edit_of_a_live_call_sends_one_updateprice_with_the_difference(
     edited = CALL_TEXT.replace("TP2 65000", "TP2 66000").replace("SL 58000", "SL 57500")
     reply = only(await chat.edit(source, edited, "v1"))
     assert reply.reaction == "✅" and reply.edits_reply_for == source
+    assert reply.edit_message_id == chat.bot_ids[source]  # the reply to edit, from the store
     changed = [value for label, value in reply.fields if label == "Changed"]
     assert changed == ["target 2 65000 → 66000", "stop 58000 → 57500"]
     [signal] = held(emulator)
@@ -488,6 +489,7 @@ async def test_confirm_mode_sends_only_on_a_posters_press_and_only_once(
     assert refused.is_error and held(emulator) == []
     outcome = only(await chat.service.press("console", CHAT, send, ADMIN, True))
     assert outcome.reaction == "✅" and outcome.edits_reply_for == source
+    assert outcome.edit_message_id == chat.bot_ids[source]  # the prompt with the buttons
     assert await chat.service.press("console", CHAT, send, ADMIN, True) == []
     assert await chat.service.press("console", CHAT, reply.actions[1].action_id, ADMIN, True) == []
     assert len(held(emulator)) == 1

@@ -773,6 +773,30 @@ async def test_same_update_delivered_again_after_a_restart_creates_one_signal(
     assert len(replies_to(fake, CHANNEL, 10)) == 1
 
 
+async def test_edit_after_a_restart_edits_the_earlier_reply_instead_of_posting_anew(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bridge.sqlite"
+    first = Stack(fake, emulator, db)
+    await first.start()
+    fake.push(channel_post(CHANNEL, 10, CALL))
+    answer = await fake.next_call("sendMessage")
+    await first.stop()  # the adapter's memory of its replies goes with it
+
+    second = Stack(fake, emulator, db)
+    await second.start()
+    try:
+        fake.push(edited_channel_post(CHANNEL, 10, CALL_EDITED))
+        edit = await fake.next_call("editMessageText")
+    finally:
+        await second.stop()
+    assert edit.get("message_id") == str(answer.result["message_id"])
+    assert "64000" in (edit.get("text") or "")
+    assert len(replies_to(fake, CHANNEL, 10)) == 1  # no second reply to the call
+    (signal,) = signals_of(emulator, "alpha")
+    assert [call.endpoint for call in signal.history] == ["create_v2", "updateprice"]
+
+
 def _post_id(update: dict[str, Any]) -> int | None:
     post = update.get("channel_post")
     return int(post["message_id"]) if post else None
