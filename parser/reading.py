@@ -55,6 +55,7 @@ MAX_MESSAGE_BYTES = 4096
 # A call has a few dozen items; past this many words, numbers and brackets a message is an article or
 # noise, and reading it would only cost time (it is answered as chatter, silently).
 MAX_ITEMS = 600
+_SUBSCRIPT_ZEROS = re.compile(r"\d[.,]\d*[\u2080-\u2089]\d*")
 _ITEMS = re.compile(r"[^\W_]+|[()\-/|\\_]")
 # A price further than this factor from the entry is a decimal slip (0.3000 written 3000), not a call.
 SLIP_FACTOR = Decimal(10)
@@ -97,6 +98,13 @@ def read_message(text: str) -> ReadingType:
         if len(text) > MAX_MESSAGE_BYTES or len(text.encode("utf-8", "replace")) > MAX_MESSAGE_BYTES:
             return Refusal(
                 message=f"the message is longer than {MAX_MESSAGE_BYTES} bytes; a call is never that long"
+            )
+        tiny = _SUBSCRIPT_ZEROS.search(text)
+        if tiny:  # "0.0₄123" (= 0.0000123): NFKC would read the subscript as a digit, a wrong price
+            return Refusal(
+                message=f"cannot read the price {tiny.group(0)!r} written with subscript zeros; "
+                "write it out, e.g. 0.0000123",
+                fragment=tiny.group(0),
             )
         if len(text) > MAX_ITEMS and len(_ITEMS.findall(text)) > MAX_ITEMS:
             return Chatter()  # hundreds of words and numbers: a post or a wall of noise, never a call

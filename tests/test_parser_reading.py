@@ -313,3 +313,8 @@ def test_an_unreadable_line_inside_a_target_list_is_refused_not_dropped() -> Non
         "#KEEP/USDT\n#LONG\nENTRY : 0.3530\nTARGET 1 : 0.3645\nTAR8GET 2 : 0.3740\nTARGET 3 : 0.3850\nSL 0.33"
     )
     assert r.line == 5
+
+
+def test_prices_with_subscript_zeros_are_refused_not_read_as_digits() -> None:
+    r = refusal("PEPE long 0.0₄123 tp 0.0₄130 sl 0.0₄115")
+    assert r.fragment == "0.0₄123"
