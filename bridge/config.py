@@ -364,7 +364,11 @@ class BridgeConfig(_Section):
         if "discord" in platforms and self.discord is None:
             object.__setattr__(self, "discord", DiscordConfig())
         env = info.context.get("env") if isinstance(info.context, dict) else None
-        self._environment = _snapshot(self.env_names(), env)
+        names = self.env_names()
+        if self.telegram is not None and self.telegram.webhook_secret_env not in names:
+            # Snapshotted in polling mode too: `run --webhook-url` may switch the bot to a webhook.
+            names.append(self.telegram.webhook_secret_env)
+        self._environment = _snapshot(names, env)
         for index, channel in enumerate(self.channels):
             channel._index = index
             channel._environment = self._environment
@@ -435,6 +439,23 @@ class BridgeConfig(_Section):
         if secret is None:
             raise ConfigError([Problem(location, f"environment variable {name} is not set")])
         return secret
+
+    # -- overrides from the command line
+
+    def with_webhook_url(self, url: str) -> BridgeConfig:
+        """This configuration with `[telegram].webhook_url` replaced (`run --webhook-url`), validated.
+
+        Raises `ConfigError` located at `--webhook-url` when there is no Telegram bot or the URL is not
+        one Telegram can call. The environment snapshot (the webhook secret included) is kept.
+        """
+        if self.telegram is None or not self.channels_on("telegram"):
+            raise ConfigError([Problem("--webhook-url", "no telegram channel is configured")])
+        try:
+            telegram = TelegramConfig.model_validate({**self.telegram.model_dump(), "webhook_url": url})
+        except ValidationError as exc:
+            problems = [Problem("--webhook-url", _message(e, TelegramConfig)) for e in exc.errors()]
+            raise ConfigError(problems) from None
+        return self.model_copy(update={"telegram": telegram})
 
     # -- the no-config demo
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,20 @@ KEY = EmulatorKey("run-test-key", "run-test-secret", "desk")
 CHANNEL = -1001234567890
 
 
-def _config(tmp_path: Path, api: str, *, telegram: str | None = None, console: bool = True) -> Path:
+def _config(
+    tmp_path: Path,
+    api: str,
+    *,
+    telegram: str | None = None,
+    console: bool = True,
+    webhook_listen: str | None = None,
+) -> Path:
     text = f'[store]\nurl = "sqlite:///{tmp_path / "bridge.sqlite"}"\n[api]\nbase_url = "{api}"\n'
     if telegram is not None:
         text += f'[telegram]\ntoken_env = "SB_RUN_TG_TOKEN"\nbase_url = "{telegram}"\npoll_timeout_s = 1\n'
+        text += 'webhook_secret_env = "SB_RUN_TG_HOOK"\n'
+        if webhook_listen is not None:
+            text += f'webhook_listen = "{webhook_listen}"\n'
         text += (
             f'[[channels]]\nname = "vip"\nplatform = "telegram"\nchat_id = "{CHANNEL}"\n'
             'api_key_env = "SB_RUN_KEY"\napi_secret_env = "SB_RUN_SECRET"\n'
@@ -158,3 +169,73 @@ async def test_store_option_overrides_the_configured_store(tmp_path: Path, keys_
         assert [s.coin for s in await store.recent_signals()] == ["BTC"]
     finally:
         await store.aclose()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhook_url_option_serves_telegram_on_a_webhook_that_checks_the_secret(
+    tmp_path: Path, keys_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SB_RUN_TG_HOOK", "hook-secret-4Rz")
+    port = _free_port()
+    async with EmulatorServer([KEY]) as emulator, FakeTelegram() as telegram:
+        config = _config(
+            tmp_path, emulator.base_url, telegram=telegram.base_url, console=False,
+            webhook_listen=f"127.0.0.1:{port}",
+        )  # fmt: skip
+        stop = asyncio.Event()
+        err = io.StringIO()
+        run = asyncio.create_task(
+            run_bridge(
+                config, None, stdin=io.StringIO(""), stdout=io.StringIO(), stderr=err,
+                install_signals=False, stop=stop, webhook_url="https://bot.example.com/tg/in",
+            )
+        )  # fmt: skip
+        try:
+            registered = await telegram.next_call("setWebhook", timeout=30)
+            local = f"http://127.0.0.1:{port}/tg/in"
+            call = channel_post(CHANNEL, 7, "BTC entry 60-61k TP1 63k SL 58k")
+            assert await telegram.post_webhook(call, to=local, secret="guessed") == 403
+            assert await telegram.post_webhook(call, to=local) == 200
+            answer = await telegram.next_call("sendMessage", timeout=30)
+        finally:
+            stop.set()
+            code = await asyncio.wait_for(run, timeout=30)
+        signals = emulator.signals()
+    assert code == 0, err.getvalue()
+    assert registered.params["url"] == "https://bot.example.com/tg/in"
+    assert registered.params["secret_token"] == "hook-secret-4Rz"
+    assert not telegram.calls_of("getUpdates")  # webhook mode: no polling
+    assert json.loads(answer.get("reply_parameters") or "{}").get("message_id") == 7
+    assert len(signals) == 1  # the update refused for its wrong secret created nothing
+    assert "hook-secret-4Rz" not in err.getvalue()
+
+
+async def test_webhook_url_option_without_a_secret_refuses_to_start(
+    tmp_path: Path, keys_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SB_RUN_TG_HOOK", raising=False)
+    async with FakeTelegram() as telegram:
+        err = io.StringIO()
+        code = await run_bridge(
+            _config(tmp_path, "http://127.0.0.1:9", telegram=telegram.base_url, console=False),
+            None, stdin=io.StringIO(""), stdout=io.StringIO(), stderr=err,
+            install_signals=False, webhook_url="https://bot.example.com/tg/in",
+        )  # fmt: skip
+    assert code == 1
+    assert "environment variable SB_RUN_TG_HOOK is not set" in err.getvalue()
+    assert not telegram.calls  # nothing was started
+    assert not (tmp_path / "bridge.sqlite").exists()
+
+
+def test_webhook_url_option_must_be_https(tmp_path: Path, keys_env: None) -> None:
+    config = _config(tmp_path, "http://127.0.0.1:9", telegram="http://127.0.0.1:9/bot", console=False)
+    result = CliRunner().invoke(
+        app, ["run", "--config", str(config), "--webhook-url", "http://bot.example.com/tg"]
+    )
+    assert result.exit_code == 1
+    assert "--webhook-url: must be empty (long polling) or an https:// URL" in result.stderr

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -90,15 +91,21 @@ async def run_bridge(
     stderr: TextIO,
     install_signals: bool = True,
     stop: asyncio.Event | None = None,
+    webhook_url: str | None = None,
 ) -> int:
     """Everything `signal-bridge run` does; returns the exit code.
 
     `stop` ends the run like SIGTERM does (for embedding and tests); the signal handlers set it too.
+    `webhook_url` replaces `[telegram].webhook_url` (`--webhook-url`): the Telegram bot then takes updates
+    on its webhook, and refuses to start without the secret token the configuration names.
     """
     say: Callable[[str], None] = lambda text: print(text, file=stderr, flush=True)  # noqa: E731
     closers: list[Callable[[], Awaitable[Any]]] = []
     try:
         emulator: EmulatorServer | None = None
+        if config_path is None and webhook_url is not None:
+            say("--webhook-url: needs --config with a telegram channel (the demo has only the console)")
+            return 1
         if config_path is None:
             emulator = EmulatorServer([EmulatorKey(DEMO_API_KEY, DEMO_API_SECRET, DEMO_CHANNEL)])
             await emulator.start()
@@ -108,8 +115,19 @@ async def run_bridge(
             config = load_config(config_path)
             if store_arg is not None:
                 config = config.model_copy(update={"store": StoreConfig(url=store_url(store_arg))})
+            if webhook_url is not None:
+                try:
+                    config = config.with_webhook_url(webhook_url)
+                except ConfigError as exc:
+                    for problem in exc.problems:
+                        say(str(problem))
+                    return 1
         for channel in config.channels:
             channel.credentials()  # fail now, naming the unset variable, not at the first call
+        webhook_problem = _webhook_secret_problem(config)
+        if webhook_problem is not None:
+            say(webhook_problem)
+            return 1
         where = sqlite_path(config.store.url)
         if where is not None:
             where.parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +155,11 @@ async def run_bridge(
             count = len(config.channels_on(platform))
             if not count:
                 continue
-            bot = _make_bot(platform, config, service)
+            try:
+                bot = _make_bot(platform, config, service)
+            except Exception as exc:  # e.g. webhook mode without its secret: said, never quoted
+                say(f"{platform}: cannot start: {exc}")
+                return 1
             try:
                 await bot.start()
             except Exception as exc:  # a refused token, an unreachable API: say so and stop
@@ -189,6 +211,33 @@ async def run_bridge(
                 logger.exception("while shutting down")
 
 
+# Telegram's rule for a webhook's secret_token (setWebhook): 1-256 characters of these.
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _webhook_secret_problem(config: BridgeConfig) -> str | None:
+    """Why the Telegram bot cannot run its webhook, or None (polling, or a usable secret token).
+
+    A webhook without a secret would take updates from anyone who finds its URL, so it never starts so.
+    """
+    settings = config.telegram
+    if settings is None or not settings.webhook_mode or not config.channels_on("telegram"):
+        return None
+    secret = config.telegram_webhook_secret()
+    name = settings.webhook_secret_env
+    if secret is None:
+        return (
+            f"telegram.webhook_secret_env: environment variable {name} is not set; webhook mode needs a "
+            "secret token that Telegram sends with every update"
+        )
+    if not _SECRET_TOKEN.fullmatch(secret.get_secret_value()):
+        return (
+            f"telegram.webhook_secret_env: the value of {name} must be 1-256 characters of A-Z, a-z, 0-9, "
+            "_ and - (Telegram's rule for a secret token)"
+        )
+    return None
+
+
 def _make_bot(platform: str, config: BridgeConfig, service: BridgeService) -> _Bot:
     # Imported only when configured: the demo need not load python-telegram-bot or discord.py.
     if platform == "telegram":
@@ -236,6 +285,16 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        webhook_url: Annotated[
+            str | None,
+            typer.Option(
+                "--webhook-url",
+                metavar="URL",
+                help="Telegram webhook mode at this https:// URL (overrides [telegram].webhook_url); "
+                "the secret token comes from [telegram].webhook_secret_env and is required.",
+                show_default=False,
+            ),
+        ] = None,
         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what the bridge does.")] = False,
     ) -> None:
         """Run the bridge: the console demo with no config, or every bot the --config file names."""
@@ -244,5 +303,9 @@ def register(app: typer.Typer) -> None:
             stream=sys.stderr,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
-        code = asyncio.run(run_bridge(config, store, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr))
+        code = asyncio.run(
+            run_bridge(
+                config, store, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr, webhook_url=webhook_url
+            )
+        )
         raise typer.Exit(code)
