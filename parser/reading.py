@@ -80,8 +80,13 @@ _FILLERS = frozenset({
 # After "close", these words make it a price condition ("a daily close above 45k"), not an order.
 _CONDITIONS = frozenset({"to", "above", "below", "under", "over", "near", "candle", "beneath", "into"})
 _REBUY_WORD = re.compile(r"re-?buy|re-?ent", re.IGNORECASE)
-_PARTIAL = re.compile(r"\btrim|\bpartial|\bsome\b|\bчаст[ьи]\b|\bчастичн", re.IGNORECASE)
-_HALF = re.compile(r"(?<![A-Za-z])half(?![A-Za-z])|половин", re.IGNORECASE)
+_PARTIAL = re.compile(
+    r"\btrim|\bpartial|\bsome\b|\bчаст[ьи]\b|\bчастичн|[⅓⅔¼¾⅕]|(?<![\d.,])[1-9]\s?[/⁄]\s?[2-9](?![\d.,])",
+    re.IGNORECASE,
+)
+_HALF = re.compile(
+    r"(?<![A-Za-z])half(?![A-Za-z])|половин|½|(?<![\d.,])1\s?[/⁄]\s?2(?![\d.,])", re.IGNORECASE
+)
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
 _COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}", re.IGNORECASE)
 

@@ -117,6 +117,8 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     ("Убираем лимитку", "cancel", {}),
     ("Первая цель взята", "none", {}),
     ("Add to position at 0.95", "dca", {"price": "0.95"}),
+    ("Close ½ position", "close", {"percent": "50"}),
+    ("Close 1/3 of BTC", "error", {}),
     ("@X ETH limit moved to 1790-1770", "updateprice", {"entry_low": "1770", "entry_high": "1790"}),
     ("@X ETH limit cancelled", "cancel", {"coin": "ETH", "scope": None}),
     ("@X LINK tp1 hit, stop to BE", "stoploss", {"to_entry": True}),
