@@ -290,6 +290,8 @@ class _Reader:
             return Chatter()  # "TP1 hit", "Target Achieved", "Stoploss Hit", "Signal Activated", "TP1 ✅"
         if any(t.type == "RMULT" for line in w.lines.values() for t in line) and not f("ENTRY"):
             return Chatter()  # "тейк 0.89R": a result in R
+        if re.search(r"\?\s*$", self.norm.text):
+            return Chatter()  # "BTC long 60000 tp 61000 sl 59000, good idea?": a question, not an order
         entries = self.collect(fields_by.get("ENTRY", []))
         sells = self.collect(fields_by.get("SELL", []))
         targets = self.collect(fields_by.get("TARGET", []))

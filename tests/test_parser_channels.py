@@ -64,6 +64,7 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     ("Стоп сработал", "none", {}),
     ("Тейк 1 взят", "none", {}),
     ("Close BTC?", "none", {}),
+    ("Is BTC long 60000 tp 61000 sl 59000 a good idea?", "none", {}),
     ("Should we move SL to entry?", "none", {}),
     (
         "📊 BTC Analysis: Resistance at 45k, support at 42k. Long above 45k with target 48k, stop 44k.",
