@@ -122,3 +122,9 @@ def test_parse_json_prints_the_request() -> None:
         "path": "/v1/signal/:parent_signal_id/call/dca",
         "body": {"buy_price": "55000", "multiplier": 1},
     }
+
+
+def test_parse_json_prints_null_for_chatter_and_an_error_object_for_a_refusal() -> None:
+    assert CliRunner().invoke(app, ["parse", "--json", "gm"]).output.strip() == "null"
+    refused = json.loads(CliRunner().invoke(app, ["parse", "--json", "BTC entry TP1 63k SL 58k"]).output)
+    assert refused["error"]["line"] == 1 and "entry" in refused["error"]["message"]

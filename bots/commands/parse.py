@@ -123,7 +123,10 @@ def _show(text: str, defaults: ChannelDefaults, as_json: bool) -> None:
     console = Console()
     reading = read_message(text)
     if reading.kind == "none":
-        console.print("not a call (chatter): nothing would be sent")
+        if as_json:
+            typer.echo("null")  # no request
+        else:
+            console.print("not a call (chatter): nothing would be sent")
         return
     if isinstance(reading, Refusal):
         if as_json:
@@ -136,7 +139,10 @@ def _show(text: str, defaults: ChannelDefaults, as_json: bool) -> None:
     try:
         built: BuiltRequest = build_request(reading, defaults, template=True)
     except PayloadRefusal as exc:
-        console.print(f"[bold red]refused[/]: {exc.message}", highlight=False)
+        if as_json:
+            typer.echo(json.dumps({"error": {"message": exc.message}}, ensure_ascii=False))
+        else:
+            console.print(f"[bold red]refused[/]: {exc.message}", highlight=False)
         return
     request = built.request.as_json()
     if as_json:
