@@ -20,7 +20,6 @@ either attribute moves.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import inspect
 import logging
@@ -300,8 +299,12 @@ class DiscordBridge:
                 )
         await self.client.close()
         if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await self._task
+            except asyncio.CancelledError:
+                pass
+            except Exception as exc:  # what ended the connection: `wait()` raised it to whoever watches
+                log.debug("discord: the connection had ended with %r", exc)
         if self._previous_seams is not None:
             restore_discord_seams(self._previous_seams)
             self._previous_seams = None

@@ -338,6 +338,28 @@ class TelegramBridge:
             await self._app.bot.shutdown()  # when initialize() failed half-way, the app did not own it
         log.info("telegram: stopped")
 
+    async def wait(self) -> None:
+        """Until the bot stops serving: `stop()`/`request_stop()`, or polling giving up for good.
+
+        Raises what made it give up (a token revoked while polling, the poller failing unexpectedly), so
+        a caller running several bots notices a dead one; returns quietly on an ordinary stop.
+        """
+        stopper = asyncio.ensure_future(self._stop_requested.wait())
+        poller = self._poller
+        waiters: set[asyncio.Future[Any]] = {stopper}
+        if poller is not None:
+            waiters.add(poller)  # watched, never cancelled from here
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+        if self._fatal is not None:
+            raise self._fatal
+        if poller is not None and poller.done() and not self._closing.is_set():
+            failure = None if poller.cancelled() else poller.exception()
+            why = f": {redact(str(failure))}" if failure is not None else ""
+            raise TelegramStartError(f"polling stopped unexpectedly{why}")
+
     def request_stop(self) -> None:
         """Ask `run_until_stopped` to stop (safe from a signal handler)."""
         self._stop_requested.set()

@@ -103,6 +103,7 @@ class FakeDiscord:
         self._sequence = 0
         self._sockets: list[web.WebSocketResponse] = []
         self._identified = asyncio.Event()
+        self._gateway_closed_with: int | None = None
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self.port = 0
@@ -505,9 +506,21 @@ class FakeDiscord:
 
     # ---- gateway ---------------------------------------------------------------------------------
 
+    async def close_gateway(self, code: int = 4004) -> None:
+        """Close every gateway connection with `code` and refuse new ones the same way (for good).
+
+        4004 is Discord's "authentication failed": discord.py does not reconnect after it.
+        """
+        self._gateway_closed_with = code
+        for ws in list(self._sockets):
+            await ws.close(code=code, message=b"closed by the test")
+
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
+        if self._gateway_closed_with is not None:
+            await ws.close(code=self._gateway_closed_with, message=b"closed by the test")
+            return ws
         self._sockets.append(ws)
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
         async for frame in ws:

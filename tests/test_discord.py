@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import io
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,6 +24,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bots.commands.run import run_bridge
 from bots.discord_bot import DiscordBridge, message_id_from, reply_nonce
 from bridge.config import BridgeConfig, parse_config
 from bridge.emulator import EmulatedSignal, EmulatorServer
@@ -680,6 +682,57 @@ api_secret_env = "VIP_API_SECRET"
         out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, err.decode()
     assert BOT_TOKEN not in (out + err).decode()
+
+
+async def test_run_exits_1_when_the_discord_gateway_closes_for_good(
+    fake: FakeDiscord, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """A dead gateway must not leave `run` up and deaf: it stops cleanly and exits non-zero."""
+    signals_channel = fake.add_channel("signals")
+    config = tmp_path / "bridge.toml"
+    config.write_text(
+        f"""
+[store]
+url = "sqlite:///{tmp_path / "bridge.sqlite"}"
+[api]
+base_url = "{emulator.base_url}"
+[discord]
+token_env = "SB_DEAD_GATEWAY_TOKEN"
+api_base = "{fake.api_base}"
+gateway_url = "{fake.gateway_url}"
+[[channels]]
+name = "vip"
+platform = "discord"
+chat_id = "{signals_channel}"
+api_key_env = "SB_DEAD_GATEWAY_KEY"
+api_secret_env = "SB_DEAD_GATEWAY_SECRET"
+""",
+        encoding="utf-8",
+    )
+    seams = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+    env = {
+        "SB_DEAD_GATEWAY_TOKEN": BOT_TOKEN,
+        "SB_DEAD_GATEWAY_KEY": KEY_A.api_key,
+        "SB_DEAD_GATEWAY_SECRET": KEY_A.api_secret,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        err = io.StringIO()
+        run = asyncio.create_task(
+            run_bridge(
+                config, None, stdin=io.StringIO(""), stdout=io.StringIO(), stderr=err, install_signals=False
+            )
+        )
+        await fake.wait_identified(timeout=30)
+        await fake.wait_for(lambda: "discord: listening" in err.getvalue() or run.done(), timeout=30)
+        await fake.close_gateway(4004)
+        code = await asyncio.wait_for(run, timeout=30)  # nobody asked it to stop
+    assert code == 1, err.getvalue()
+    assert "discord: the connection ended unexpectedly" in err.getvalue()
+    assert "4004" in err.getvalue()
+    assert BOT_TOKEN not in err.getvalue()
+    assert (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY) == seams  # stopped cleanly: seams put back
 
 
 async def test_confirm_buttons_still_work_after_a_restart(start_world: Start) -> None:

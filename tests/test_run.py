@@ -239,3 +239,23 @@ def test_webhook_url_option_must_be_https(tmp_path: Path, keys_env: None) -> Non
     )
     assert result.exit_code == 1
     assert "--webhook-url: must be empty (long polling) or an https:// URL" in result.stderr
+
+
+async def test_run_exits_1_when_the_telegram_bot_stops_for_good_while_running(
+    tmp_path: Path, keys_env: None
+) -> None:
+    async with EmulatorServer([KEY]) as emulator, FakeTelegram() as telegram:
+        err = io.StringIO()
+        run = asyncio.create_task(
+            run_bridge(
+                _config(tmp_path, emulator.base_url, telegram=telegram.base_url, console=False),
+                None, stdin=io.StringIO(""), stdout=io.StringIO(), stderr=err, install_signals=False,
+            )
+        )  # fmt: skip
+        await telegram.next_call("getUpdates", timeout=30)
+        telegram.token = "111111111:revokedrevokedrevokedrevokedrevoked"  # every later call answers 401
+        code = await asyncio.wait_for(run, timeout=30)  # no stop was asked: the bot's end stops it
+    assert code == 1
+    assert "telegram: the connection ended unexpectedly" in err.getvalue()
+    assert "refused the bot token" in err.getvalue()
+    assert DEFAULT_TOKEN.split(":", 1)[1] not in err.getvalue()

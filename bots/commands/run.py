@@ -48,6 +48,8 @@ DEMO_CHANNEL = "demo"
 class _Bot(Protocol):
     async def start(self) -> None: ...
 
+    async def wait(self) -> None: ...
+
     async def stop(self) -> None: ...
 
 
@@ -101,6 +103,8 @@ async def run_bridge(
     """
     say: Callable[[str], None] = lambda text: print(text, file=stderr, flush=True)  # noqa: E731
     closers: list[Callable[[], Awaitable[Any]]] = []
+    watchers: list[asyncio.Task[None]] = []
+    lost: list[str] = []  # bots whose connection ended while the bridge meant to run
     try:
         emulator: EmulatorServer | None = None
         if config_path is None and webhook_url is not None:
@@ -169,6 +173,7 @@ async def run_bridge(
                 return 1
             closers.append(bot.stop)
             bots.append(bot)
+            watchers.append(asyncio.create_task(_watch(platform, bot, stop, lost, say)))
             say(f"{platform}: listening to {count} chat(s)")
 
         consoles = config.channels_on("console")
@@ -194,7 +199,7 @@ async def run_bridge(
                 await stop.wait()
         else:
             await stop.wait()
-        return 0
+        return 1 if lost else 0
     except ConfigError as exc:
         where_from = f"{config_path}: " if config_path is not None else ""
         for problem in exc.problems:
@@ -204,11 +209,36 @@ async def run_bridge(
         say(f"cannot open the store: {exc}")
         return 1
     finally:
+        for watcher in watchers:  # stopping the bots below is no loss of connection
+            watcher.cancel()
         for close in reversed(closers):
             try:
                 await close()
             except Exception:  # one failing close must not keep the others open
                 logger.exception("while shutting down")
+
+
+async def _watch(
+    platform: str, bot: _Bot, stop: asyncio.Event, lost: list[str], say: Callable[[str], None]
+) -> None:
+    """Stop the whole run when a bot's connection ends by itself (a revoked token, a closed gateway).
+
+    A bridge that stays up with a dead bot looks healthy to its supervisor while it reads nothing; exiting
+    non-zero lets systemd, Docker or Kubernetes restart it (or show the failure).
+    """
+    try:
+        await bot.wait()
+        why = "its connection closed"
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        why = f"{type(exc).__name__}: {exc}"
+    if stop.is_set():
+        return  # it ended because the bridge is stopping
+    logger.error("%s: the connection ended unexpectedly (%s)", platform, why)
+    say(f"{platform}: the connection ended unexpectedly ({why}); stopping")
+    lost.append(platform)
+    stop.set()
 
 
 # Telegram's rule for a webhook's secret_token (setWebhook): 1-256 characters of these.
