@@ -258,6 +258,9 @@ class ChannelConfig(_Section):
     invest_cap: Percent = Decimal(20)
     account: Literal["SPOT", "MARGIN", "FUTURES"] = "SPOT"
     leverage_cap: int = Field(default=20, ge=1, le=1000)
+    # A DCA follow-up without "x1.5" buys this multiple of the original investment (the API's bounds are
+    # unknown, spec 13; more than 10x the original stake from one reply is refused as a typo).
+    dca_multiplier: Decimal = Field(default=Decimal(1), gt=0, le=10)
     too_many_targets: Literal["cut", "refuse"] = "cut"
     mode: Mode = "live"
     posters: PostersConfig = PostersConfig()
@@ -309,7 +312,8 @@ class ChannelConfig(_Section):
         return name in self._environment
 
     def defaults(self) -> ChannelDefaults:
-        """The payload builder's view of this channel (`dca_multiplier` keeps the builder's default)."""
+        """The payload builder's view of this channel: every trading default comes from here (the
+        builder's own defaults, e.g. its leverage cap of 125, never apply to a configured channel)."""
         return ChannelDefaults(
             exchange=self.exchange,
             quote=self.quote,
@@ -319,6 +323,7 @@ class ChannelConfig(_Section):
             api_version=self.api_version,
             too_many_targets=self.too_many_targets,
             leverage_cap=self.leverage_cap,
+            dca_multiplier=self.dca_multiplier,
         )
 
 

@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
@@ -32,7 +32,7 @@ from bridge.client import ApiResult, SignalApiClient
 from bridge.config import BridgeConfig, ChannelConfig
 from bridge.errors import CancelOutcomeUncertain, NotSent, OutcomeUnknown, SignalApiError
 from bridge.messages import BotReply, ChatMessage, ReplyAction
-from bridge.payload import BuiltRequest, ChannelDefaults, ParentSignal, PayloadRefusal, build_request
+from bridge.payload import BuiltRequest, ParentSignal, PayloadRefusal, build_request
 from bridge.store import (
     CallState,
     ConfirmationState,
@@ -147,23 +147,6 @@ def _request_json(request: ApiRequest) -> dict[str, Any]:
 
 def _request_from_json(data: Mapping[str, Any]) -> ApiRequest:
     return ApiRequest(Endpoint(data["endpoint"]), dict(data["body"]), data.get("parent_signal_id"))
-
-
-def channel_defaults(channel: ChannelConfig) -> ChannelDefaults:
-    """The payload builder's view of a channel (`ChannelConfig.defaults()` when the config provides it)."""
-    provided = getattr(channel, "defaults", None)
-    if callable(provided):
-        return cast(ChannelDefaults, provided())
-    return ChannelDefaults(
-        exchange=channel.exchange,
-        quote=channel.quote,
-        invest=channel.invest,
-        invest_cap=channel.invest_cap,
-        account=channel.account,
-        api_version=channel.api_version,
-        too_many_targets=channel.too_many_targets,
-        leverage_cap=channel.leverage_cap,
-    )
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -546,7 +529,7 @@ class BridgeService:
 
     async def _decide_create(self, ctx: _Context, reading: Signal) -> tuple[list[BotReply], str]:
         try:
-            built = build_request(reading, channel_defaults(ctx.channel))
+            built = build_request(reading, ctx.channel.defaults())
         except PayloadRefusal as exc:
             return [_refusal_reply("Not sent", f"{exc} {_FIX_BY_EDIT}", ctx.message_id)], "refused"
         body = built.request.body
@@ -651,7 +634,7 @@ class BridgeService:
             ], "refused"
         await self.store.link_message(ctx.platform, ctx.chat_id, row.message_id, signal.id)
         try:
-            built = build_request(reading, channel_defaults(ctx.channel), parent=self._parent(signal))
+            built = build_request(reading, ctx.channel.defaults(), parent=self._parent(signal))
         except PayloadRefusal as exc:
             return [_refusal_reply("Not sent", str(exc), row.message_id)], "refused"
         return await self._carry_out(ctx, self._follow_up_plan(signal, reading, built))
@@ -733,7 +716,7 @@ class BridgeService:
         if not isinstance(reading, Signal):
             return [self._edit_not_a_call(ctx, signal)], "refused"
         try:
-            built = build_request(reading, channel_defaults(ctx.channel))
+            built = build_request(reading, ctx.channel.defaults())
         except PayloadRefusal as exc:
             return [
                 _refusal_reply(
@@ -784,7 +767,7 @@ class BridgeService:
             if not isinstance(reading, Signal):
                 continue
             try:
-                built = build_request(reading, channel_defaults(ctx.channel))
+                built = build_request(reading, ctx.channel.defaults())
             except PayloadRefusal:
                 continue
             return prices_from_body(built.request.body)

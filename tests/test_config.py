@@ -367,3 +367,14 @@ def test_channel_defaults_carry_the_trading_settings_to_the_payload_builder() ->
     assert (defaults.exchange, defaults.quote, defaults.account) == ("BYBIT", "USDT", "SPOT")
     assert (defaults.invest, defaults.invest_cap) == (Decimal("2.5"), Decimal(10))
     assert (defaults.api_version, defaults.too_many_targets, defaults.leverage_cap) == (1, "cut", 20)
+    assert defaults.dca_multiplier == Decimal(1)
+
+
+def test_dca_multiplier_is_configurable_and_checked() -> None:
+    text = VALID.replace('name = "vip"', 'name = "vip"\ndca_multiplier = 1.5', 1)
+    assert parse_config(text, env=ENV).channels[0].defaults().dca_multiplier == Decimal("1.5")
+    for wrong in ("0", "-1", "11"):
+        bad = VALID.replace('name = "vip"', f'name = "vip"\ndca_multiplier = {wrong}', 1)
+        with pytest.raises(ConfigError) as error:
+            parse_config(bad, env=ENV)
+        assert [p.location for p in error.value.problems] == ["channels[0].dca_multiplier"]

@@ -37,7 +37,9 @@ MEMBER = "member-9"
 CALL_TEXT = "BTC/USDT LONG\nEntry 60000-61000\nTP1 63000\nTP2 65000\nTP3 67000\nSL 58000"
 
 
-def make_config(emulator: EmulatorServer, mode: str = "live", secret: str | None = None) -> BridgeConfig:
+def make_config(
+    emulator: EmulatorServer, mode: str = "live", secret: str | None = None, channel_lines: str = ""
+) -> BridgeConfig:
     text = f"""
 [api]
 base_url = "{emulator.base_url}"
@@ -49,6 +51,7 @@ chat_id = "{CHAT}"
 api_key_env = "ALPHA_KEY"
 api_secret_env = "ALPHA_SECRET"
 mode = "{mode}"
+{channel_lines}
 """
     env = {"ALPHA_KEY": KEY_A.api_key, "ALPHA_SECRET": secret or KEY_A.api_secret}
     return parse_config(text, env=env)
@@ -270,6 +273,28 @@ async def test_every_follow_up_by_reply_acts_on_the_signal_in_order(
     stored = (await chat.service.recent_signals("console", CHAT))[0]
     assert stored.state is SignalState.CANCELLED
     assert stored.targets[-1] == Decimal("70000") and stored.stop_loss == Decimal("59000")
+
+
+async def test_the_channels_configured_leverage_cap_and_dca_multiplier_are_the_ones_applied(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    config = make_config(emulator, channel_lines="leverage_cap = 10\ndca_multiplier = 1.5")
+    store = open_store(f"sqlite:///{tmp_path / 'b.sqlite'}")
+    service = BridgeService(config, store, client_factory(emulator))
+    chat = Chat(service)
+    try:
+        _, replies = await chat.post(CALL_TEXT + "\nLeverage 15x")  # under the builder's own cap of 125
+        refused = only(replies)
+        assert refused.is_error and "cap of 10x" in refused.text
+        assert held(emulator) == []
+        source, _ = await created(chat, CALL_TEXT + "\nLeverage 10x")
+        dca = only((await chat.post("DCA 55k", reply_to=source))[1])
+        assert dca.reaction == "✅", dca.text
+    finally:
+        await service.aclose()
+    [signal] = held(emulator)
+    assert signal.history[0].body["leverage"] == 10
+    assert Decimal(str(signal.history[1].body["multiplier"])) == Decimal("1.5")  # not the builder's 1
 
 
 async def test_move_stop_to_entry_sends_the_stored_entry_and_the_store_follows_the_api(
