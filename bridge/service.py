@@ -321,9 +321,22 @@ class BridgeService:
                 )
             ]
         wanted = ConfirmationState.SENT if parts[2] == "send" else ConfirmationState.DISCARDED
+        call_key = f"confirm:{confirmation.id}"
         decided = await self.store.decide_confirmation(confirmation.id, wanted, presser_id)
         if decided is None:
-            return []  # already sent or discarded (a double press, or another admin was faster)
+            # Already decided: a double press, a redelivered one, or another admin was faster; the
+            # decision stands and nothing is sent again. Only a "send" decided by a run that stopped
+            # before recording its call is finished now (once: the call key is unique).
+            current = await self.store.get_confirmation(confirmation.id)
+            if (
+                wanted is not ConfirmationState.SENT
+                or current is None
+                or current.state is not ConfirmationState.SENT
+                or await self.store.call_by_key(call_key) is not None
+            ):
+                return []
+            logger.info("confirmation #%s was decided but its call never recorded; sending it", current.id)
+            decided = current
         await self.store.audit(
             platform, chat_id, presser_id, f"press {parts[2]}", f"confirmation #{decided.id}"
         )
@@ -340,9 +353,7 @@ class BridgeService:
         ctx = _Context(
             channel, platform, chat_id, source, decided.message_row_id, presser_id, edits_reply_for=source
         )
-        return await self._edit_targets(
-            platform, chat_id, await self._send_plan(ctx, plan, call_key=f"confirm:{decided.id}")
-        )
+        return await self._edit_targets(platform, chat_id, await self._send_plan(ctx, plan, call_key))
 
     async def reply_posted(
         self, platform: str, chat_id: str, answered_message_id: str, reply_message_id: str

@@ -370,6 +370,8 @@ class Store(Protocol):
 
     async def get_call(self, call_id: int) -> StoredCall | None: ...
 
+    async def call_by_key(self, call_key: str) -> StoredCall | None: ...
+
     async def calls_for_message(self, message_row_id: int) -> list[StoredCall]: ...
 
     async def calls_for_signal(self, signal_id: int) -> list[StoredCall]: ...
@@ -1079,6 +1081,12 @@ class _SqlStore:
     async def get_call(self, call_id: int) -> StoredCall | None:
         async with self._tx() as tx:
             rows = await tx.fetch(f"SELECT {_CALL_COLUMNS} FROM api_calls WHERE id = ?", (call_id,))
+        return _call(rows[0]) if rows else None
+
+    async def call_by_key(self, call_key: str) -> StoredCall | None:
+        """The call recorded under `call_key` (e.g. `confirm:<id>` for a confirm press), if any."""
+        async with self._tx() as tx:
+            rows = await tx.fetch(f"SELECT {_CALL_COLUMNS} FROM api_calls WHERE call_key = ?", (call_key,))
         return _call(rows[0]) if rows else None
 
     async def calls_for_message(self, message_row_id: int) -> list[StoredCall]:

@@ -23,7 +23,7 @@ from bridge.emulator.faults import FaultKind
 from bridge.emulator.store import EmulatedSignal
 from bridge.messages import BotReply, ChatMessage
 from bridge.service import BridgeService
-from bridge.store import CallState, SignalState, StoredCall, open_store
+from bridge.store import CallState, ConfirmationState, SignalState, StoredCall, open_store
 from parser import read_message
 from parser.models import Dca
 from tests.emulator_support import FAST_RETRY, KEY_A, TEST_TIMEOUTS
@@ -518,6 +518,23 @@ async def test_confirm_mode_sends_only_on_a_posters_press_and_only_once(
     assert await chat.service.press("console", CHAT, send, ADMIN, True) == []
     assert await chat.service.press("console", CHAT, reply.actions[1].action_id, ADMIN, True) == []
     assert len(held(emulator)) == 1
+
+
+async def test_confirm_press_decided_before_a_stop_is_finished_by_the_next_press_once(
+    chat: Chat, emulator: EmulatorServer
+) -> None:
+    await chat.service.set_mode("console", CHAT, "confirm")
+    source, replies = await chat.post(CALL_TEXT)
+    send = only(replies).actions[0].action_id
+    confirmation_id = int(send.split(":")[1])
+    # A run decided "send" and stopped before it recorded the call: nothing reached the API.
+    assert await chat.service.store.decide_confirmation(confirmation_id, ConfirmationState.SENT, ADMIN)
+    assert held(emulator) == []
+    outcome = only(await chat.service.press("console", CHAT, send, ADMIN, True))
+    assert outcome.reaction == "✅" and outcome.edits_reply_for == source
+    assert await chat.service.press("console", CHAT, send, ADMIN, True) == []  # decided, sent: once
+    [signal] = held(emulator)
+    assert endpoints(signal) == ["create_v2"]
 
 
 async def test_confirm_mode_edit_replaces_the_waiting_buttons(chat: Chat, emulator: EmulatorServer) -> None:

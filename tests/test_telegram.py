@@ -742,6 +742,31 @@ async def test_confirm_mode_sends_only_on_an_admin_press_and_edits_the_reply(
         await running.stop()
 
 
+async def test_a_press_delivered_twice_sends_once_and_edits_once(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    running = Stack(fake, emulator, tmp_path / "bridge.sqlite", mode="confirm")
+    await running.start()
+    try:
+        fake.set_member(GROUP, ADMIN, "administrator")
+        fake.push(message_update(group_message(GROUP, 7, CALL, user_id=ADMIN)))
+        prompt = await fake.next_call("sendMessage")
+        send = prompt.json("reply_markup")["inline_keyboard"][0][0]["callback_data"]
+        bot_message = prompt.result["message_id"]
+        fake.push(callback_query(GROUP, bot_message, send, user_id=ADMIN, query_id="q-1"))
+        await fake.next_call("editMessageText")
+        # The same press again (a double tap, or redelivered after a restart): the decision stands.
+        fake.push(callback_query(GROUP, bot_message, send, user_id=ADMIN, query_id="q-2"))
+        fake.push(message_update(group_message(GROUP, 8, "/status", user_id=ADMIN)))  # queued after it
+        status = await fake.next_call("sendMessage")
+        assert status.json("reply_parameters")["message_id"] == 8
+    finally:
+        await running.stop()
+    assert len(signals_of(emulator, "beta")) == 1
+    assert len(fake.calls_of("editMessageText")) == 1
+    assert [c.params["callback_query_id"] for c in fake.calls_of("answerCallbackQuery")] == ["q-1", "q-2"]
+
+
 async def test_same_update_delivered_again_after_a_restart_creates_one_signal(
     fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path
 ) -> None:
