@@ -229,6 +229,9 @@ async def test_api_call_is_recorded_pending_once_and_moves_to_its_final_state(st
     assert [c.id for c in await store.calls_for_message(row.id)] == [call.id]
     assert [c.id for c in await store.calls_for_signal(signal_id)] == [call.id]
     assert [c.id for c in await store.recent_calls("telegram", "-100")] == [call.id]
+    by_key = await store.call_by_key(f"m{row.id}")
+    assert by_key is not None and by_key.id == call.id
+    assert await store.call_by_key("confirm:999") is None
 
 
 async def test_calls_to_resume_are_pending_ones_and_stale_sending_ones_which_become_unknown(
