@@ -79,6 +79,7 @@ KEYWORDS = frozenset(
     }
 )
 _SMALL_INT = re.compile(r"\d{1,2}")
+_LEV_INT = re.compile(r"\d{1,3}")
 _QUOTE_LINE = re.compile(r"^\s*(?:>|[\[(]\s*in reply to\b)", re.IGNORECASE)
 
 
@@ -182,6 +183,9 @@ def walk(tokens: list[Token], text: str) -> Walk:
                     w.update_word = w.update_word or tok
                 continue
             if kind in OPENERS and not paren:
+                nxt_tok = toks[i + 1] if i + 1 < len(toks) else None
+                if kind == "MARKET" and nxt_tok is not None and nxt_tok.type == "UPDATE":
+                    continue  # "Market update: ETH rejected at 3500": a commentary header, no entry
                 if current is None or current.line != line_no or current.role not in ("ENTRY", "ORPHAN"):
                     current = Field("ENTRY", tok, line_no, strong=False)
                     w.fields.append(current)
@@ -190,7 +194,20 @@ def walk(tokens: list[Token], text: str) -> Walk:
                 sink = None
                 continue
             if kind == "LEVERAGE":
-                sink = "LEV"
+                prev_tok = toks[i - 1] if i else None
+                later = {t.type for t in toks[i + 1 :]}
+                if (
+                    prev_tok is not None
+                    and prev_tok.type == "PRICE"
+                    and _LEV_INT.fullmatch(prev_tok.strip())
+                    and not later & {"LEVX", "PRICE", "PRICE_K"}
+                ):
+                    # "20 leverage", "(20 leverage cross)": the number before the word is the leverage
+                    w.lev_numbers.append(prev_tok)
+                    if current is not None and prev_tok in current.items:
+                        current.items.remove(prev_tok)
+                else:
+                    sink = "LEV"
                 continue
             if kind in ("RISK", "INVEST"):
                 if i and toks[i - 1].type == "PCT":  # "2% risk", "1% деп"

@@ -70,7 +70,7 @@ _LEAD_OK = frozenset({
 })
 # Words allowed between a keyword and its price: "DCA at 55k", "Move stops to 21.4", "SL now 59k".
 _CONNECTORS = frozenset(
-    {"at", "to", "on", "around", "near", "in", "now", "new", "is", "price", "level", "the"}
+    {"at", "to", "on", "around", "near", "in", "now", "new", "is", "price", "level", "the", "for"}
 )
 # Words that may stand between a bare coin and its price ("Hype scalp risky 42.23 stop 41.03").
 _FILLERS = frozenset({
@@ -87,6 +87,8 @@ _PARTIAL = re.compile(
 _HALF = re.compile(
     r"(?<![A-Za-z])half(?![A-Za-z])|половин|½|(?<![\d.,])1\s?[/⁄]\s?2(?![\d.,])", re.IGNORECASE
 )
+# Profit-taking advice that, under a report of a hit target, orders nothing by itself.
+_ADVICE = re.compile(r"secure|book|booking", re.IGNORECASE)
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
 _COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}", re.IGNORECASE)
 
@@ -288,10 +290,16 @@ class _Reader:
         coin, coin_tok = self.coin(w)
         if f("NOTICE") and not (f("CLOSE") or f("CANCEL") or f("MOVE") or (f("BREAKEVEN") and f("STOP"))):
             return Chatter()  # "TP1 hit", "Target Achieved", "Stoploss Hit", "Signal Activated", "TP1 ✅"
+        if f("NOTICE") and f("CLOSE") and not (f("CANCEL") or f("MOVE") or f("BREAKEVEN")) and all(
+            _ADVICE.search(str(t)) for t in w.flags["CLOSE"]
+        ) and not any(t.type == "PCT" for t in w.numbers) and not _HALF.search(self.norm.text):
+            return Chatter()  # "TP2 REACHED / Secure profits!": a report with advice, no order to close all
         if any(t.type == "RMULT" for line in w.lines.values() for t in line) and not f("ENTRY"):
             return Chatter()  # "тейк 0.89R": a result in R
-        if re.search(r"\?\s*$", self.norm.text):
-            return Chatter()  # "BTC long 60000 tp 61000 sl 59000, good idea?": a question, not an order
+        if re.search(r"\?\s*$", self.norm.text) or "?" in self.norm.text.split("\n", 1)[0]:
+            # "BTC long 60000 tp 61000 sl 59000, good idea?", "Anyone else long SOL from 180? SL at 170
+            # for me": a question is talk about a trade, not an order
+            return Chatter()
         entries = self.collect(fields_by.get("ENTRY", []))
         sells = self.collect(fields_by.get("SELL", []))
         targets = self.collect(fields_by.get("TARGET", []))
@@ -328,6 +336,7 @@ class _Reader:
             and not f("NEWSIGNAL")
             and self.leads(w.update_word, w, coin)
             and (label_entries or stop_prices or len(targets) > 1)
+            and self.labels_lead(w, fields_by, coin)
         )
         if update and not label_entries and not targets:
             return self.move_stop_to(w, coin, stop_prices)
@@ -373,6 +382,12 @@ class _Reader:
         if take_now is not None and f("MARKET") and not w.numbers and not f("RESULT"):
             return ClosePosition(coin=coin, scope=scope)  # "Take profit now on ETH"
         close_word = self.leading(w, "CLOSE", coin)
+        if close_word is not None and f("STOP") and (f("MOVE") or f("BREAKEVEN")):
+            # "Book 50% profit now and move SL to entry": two orders; sending one would drop the other
+            raise _Refuse(
+                "two actions in one message (a close and a stop move); send them as two messages",
+                close_word, ("one action per message",),
+            )
         if close_word is not None and not (f("STOP") and not f("MOVE") and not f("BREAKEVEN")):
             return ClosePosition(coin=coin, percent=self.close_percent(w), scope=scope)
         if close_word is not None:
@@ -410,6 +425,19 @@ class _Reader:
                     coin=coin, target=Target(price=v.price, percent=v.percent, share=v.share)
                 )
         return self.not_a_call(w, coin, entries, targets, stop_prices)
+
+    def labels_lead(self, w: _Walk, fields_by: dict[str, list[_Field]], coin: str | None) -> bool:
+        """In an update every labelled price must be plainly the label's: the label opens its line and
+        its price follows it ("Entry updated: 59000", "SL 59k"), unlike commentary ("BTC update: bulls
+        push above 95k, buy zone 93000 holds", "stop hunting below 3300")."""
+        for role in ("ENTRY", "TARGET", "STOP"):
+            for x in fields_by.get(role, []):
+                values = self.values(x)
+                if not values or x.label is None:
+                    continue
+                if not self.leads(x.label, w, coin) or not self.plainly_follows(w, x.label, values[0].token):
+                    return False
+        return True
 
     def strip_label_indexes(self, fields: list[_Field]) -> None:
         """"Target 1  11.60 / Target 2  10" and "Entry 1: 100": the small number right after a repeated
@@ -800,6 +828,10 @@ class _Reader:
     def leverage(self, w: _Walk) -> int | None:
         if w.lev_range:
             return None
+        if w.flag("LEVERAGE") and not w.lev and not w.lev_numbers:
+            # "Leverage: cross" with the number somewhere unread: sending 1x would trade wrongly
+            raise _Refuse("cannot read the leverage: write it as '20x' or 'Leverage 20x'",
+                          w.flags["LEVERAGE"][0], ("a leverage such as '20x'",))
         values: set[Decimal] = set()
         first: dict[Decimal, Token] = {}
         for tok in [*w.lev, *w.lev_numbers]:

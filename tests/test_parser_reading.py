@@ -318,3 +318,54 @@ def test_an_unreadable_line_inside_a_target_list_is_refused_not_dropped() -> Non
 def test_prices_with_subscript_zeros_are_refused_not_read_as_digits() -> None:
     r = refusal("PEPE long 0.0₄123 tp 0.0₄130 sl 0.0₄115")
     assert r.fragment == "0.0₄123"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Market update: ETH rejected at 3500 resistance, watching 3300 support for a bounce.",
+        "Market update: BTC holding 95k",
+        "BTC update: rejected at 3500 resistance, stop hunting below 3300 likely",
+        "Update: BTC bulls push above 95k, buy zone 93000 holds",
+    ],
+)
+def test_commentary_headed_update_is_chatter_not_a_price_update(text: str) -> None:
+    assert isinstance(read_message(text), Chatter)
+
+
+def test_a_labelled_update_still_moves_the_entry() -> None:
+    reading = read_message("Update entry for #SUI: 3.42 - 3.48")
+    assert isinstance(reading, UpdatePrices)
+    assert (reading.entry_low, reading.entry_high) == (D("3.42"), D("3.48"))
+
+
+def test_leverage_written_before_the_word_leverage_is_read() -> None:
+    s = signal(
+        "Coin: BRETT LONG (20 leverage cross)\nEntry: 0.043 - 0.045\nTarget 1: 0.048\nStop loss: 0.0405"
+    )
+    assert s.leverage == 20
+    assert s.margin is Margin.CROSS
+
+
+def test_a_leverage_word_without_a_readable_value_is_refused_not_sent_as_1x() -> None:
+    r = refusal("BTC LONG\nLeverage: cross (as usual)\nEntry: 60000\nTP1: 63000\nSL: 58000")
+    assert "leverage" in r.message
+
+
+def test_add_more_marked_dca_is_a_dca_level() -> None:
+    reading = read_message("Add more (DCA) at 2,850 if it dips")
+    assert isinstance(reading, Dca)
+    assert reading.price == D("2850")
+
+
+def test_a_close_and_a_stop_move_in_one_message_are_refused_not_half_done() -> None:
+    r = refusal("Book 50% profit now and move SL to entry")
+    assert "two actions" in r.message
+
+
+def test_a_target_report_with_profit_advice_is_not_a_close() -> None:
+    assert isinstance(read_message("✅ BTCUSDT TP2 REACHED\nSecure profits!"), Chatter)
+
+
+def test_a_question_in_the_first_line_makes_the_message_chatter() -> None:
+    assert isinstance(read_message("Anyone else long SOL from 180? SL at 170 for me"), Chatter)
