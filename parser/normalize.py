@@ -1,9 +1,10 @@
 """Unicode clean-up before lexing, with a map back to the original text for error positions.
 
-Channels write with styled letters (𝐁𝐓𝐂), full-width forms, zero-width joiners, look-alike dashes,
-keycap emojis (1️⃣), Markdown bold and Cyrillic letters inside Latin tickers ('С' in 'BTСUSDT').  The
-grammar sees one plain form; every character of that form remembers which original character it came
-from, so a refusal can point at the line and column the author sees.
+Channels write with styled letters (𝐁𝐓𝐂) and digits (𝟯𝟰𝟱𝟬), full-width forms (０.５, ：, ～, ，),
+Arabic-Indic (٣٤٥) and Persian (۳۴۵) digits, right-to-left marks around numbers, zero-width joiners,
+look-alike dashes, keycap emojis (1️⃣), Markdown bold and Cyrillic letters inside Latin tickers ('С' in
+'BTСUSDT').  The grammar sees one plain form; every character of that form remembers which original
+character it came from, so a refusal can point at the line and column the author sees.
 """
 
 from __future__ import annotations
@@ -13,11 +14,36 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# Zero-width and invisible characters (ZWSP, ZWNJ, ZWJ, LRM/RLM, word joiner U+2060.., BOM, soft hyphen,
-# variation selectors such as the U+FE0F of emoji).
-_INVISIBLE = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\ufe0e\ufe0f")
+# Zero-width and invisible characters (ZWSP, ZWNJ, ZWJ, word joiner U+2060.., BOM, soft hyphen, variation
+# selectors such as the U+FE0F of emoji) and the bidirectional controls that right-to-left posts put
+# around left-to-right numbers (LRM/RLM, the Arabic letter mark U+061C, embeddings U+202A..E, isolates
+# U+2066..9): they change how a line is displayed, never what it says.
+_INVISIBLE = frozenset(
+    "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\ufe0e\ufe0f\u061c"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 _DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d")
 _KEYCAP = "\u20e3"
+# Punctuation NFKC leaves alone (or maps to something the grammar cannot use), as the grammar reads it:
+# the Arabic percent sign, decimal separator and question mark (a question is never an order); the
+# Arabic thousands separator is dropped (it can only group digits).  The Arabic comma and the CJK
+# enumeration comma list values ("۱۲۰، ۱۲۵"), and so does the full-width comma "，" (NFKC would make it
+# a bare "," that glues "0.5，0.6" into one number): each becomes ", ".
+_PUNCTUATION = {
+    "\u066a": "%",
+    "\u066b": ".",
+    "\u066c": "",
+    "\u061f": "?",
+    "\u060c": ", ",
+    "\u3001": ", ",
+    "\uff0c": ", ",
+}
+# The CJK wave dashes: a range between two numbers ("0.52～0.55"), otherwise noise.
+_WAVES = frozenset("\uff5e\u301c")
+# Eastern Arabic digits; between two of them a slash is the decimal separator Persian writers type
+# ("۰/۵" = 0.5).  A list written "۱۰۰/۱۱۰/۱۲۰" then has two points and is refused, never misread.
+_EASTERN_DIGIT = "\u0660-\u0669\u06f0-\u06f9"
+_EASTERN_SLASH = re.compile(f"(?<=[{_EASTERN_DIGIT}])/(?=[{_EASTERN_DIGIT}])")
 
 # Cyrillic letters that look like Latin ones, and back.  Used only inside words mixing both scripts.
 _CYR_TO_LAT = dict(zip("АВЕКМНОРСТХаеорсухіІЅѕ", "ABEKMHOPCTXaeopcyxiISs", strict=True))
@@ -56,7 +82,8 @@ class Normalized:
 # Characters the slow path rewrites; a text without any of them (and already NFKC) is its own normal form.
 _SPECIAL = re.compile(
     "[\r*\u200b-\u200f\u2060-\u2064\ufeff\u00ad\ufe0e\ufe0f\u20e3\u2010-\u2015\u2212\u2043\ufe58\ufe63"
-    "\uff0d\u00a0\u2007\u202f\u3000]"
+    "\uff0d\u00a0\u2007\u202f\u3000\u061c\u202a-\u202e\u2066-\u2069\u060c\u061f\u066a-\u066c\u3001\u301c]"
+    "|(?![0-9])\\d"  # digits of other scripts (Arabic-Indic, Persian, Devanagari, ...): NFKC keeps them
 )
 
 
@@ -66,13 +93,14 @@ def normalize(original: str) -> Normalized:
     return _normalize_slowly(original)
 
 
-_WORK = re.compile(r"[^\x00-\x7f]|\*\*|\r|\d\ufe0f?\u20e3")
+_WORK = re.compile(r"[0-9#*]\ufe0f?\u20e3|[^\x00-\x7f]|\*\*|\r")
 
 
 def _normalize_slowly(original: str) -> Normalized:
     chars: list[str] = []
     origin: list[int] = []
     done = 0
+    decimal_slashes = {m.start() for m in _EASTERN_SLASH.finditer(original)}
     for match in _WORK.finditer(original):
         start, end = match.span()
         if start > done:  # plain ASCII between two places that need work: copied as it is
@@ -82,9 +110,17 @@ def _normalize_slowly(original: str) -> Normalized:
         piece = match.group(0)
         if piece in ("**", "\r") or piece in _INVISIBLE:  # Markdown bold, CR, zero-width: dropped
             continue
-        if piece[0].isdigit():  # keycap 1️⃣ -> "1) "
+        if piece[-1] == _KEYCAP:  # keycap 1️⃣ -> "1) " (a styled digit such as 𝟯 is only a digit)
             chars.append(piece[0] + ") ")
             origin += [start, start, end - 1]
+            continue
+        if piece in _PUNCTUATION:
+            chars.append(_PUNCTUATION[piece])
+            origin += [start] * len(_PUNCTUATION[piece])
+            continue
+        if piece in _WAVES:
+            chars.append("-" if _between_digits(original, start, end) else "~")
+            origin.append(start)
             continue
         if piece in _DASHES:
             chars.append("-")
@@ -101,13 +137,28 @@ def _normalize_slowly(original: str) -> Normalized:
                 c = "-"
             elif c in "\u00a0\u2007\u202f\u3000":
                 c = " "
+            elif not c.isascii() and unicodedata.category(c) == "Nd":
+                c = str(unicodedata.digit(c))  # ٣ ۳ ३ ３ 𝟯 -> 3
             chars.append(c)
             origin.append(start)
     if done < len(original):
         chars.append(original[done:])
         origin.extend(range(done, len(original)))
-    text = _fix_mixed_scripts("".join(chars))
-    return Normalized(text=text, origin=origin, original=original)
+    text = "".join(chars)
+    if decimal_slashes:
+        text = "".join("." if c == "/" and origin[i] in decimal_slashes else c for i, c in enumerate(text))
+    return Normalized(text=_fix_mixed_scripts(text), origin=origin, original=original)
+
+
+def _between_digits(original: str, start: int, end: int) -> bool:
+    """Whether original[start:end] stands between two digits (spaces aside): "0.52 ～ 0.55"."""
+    before = original[:start].rstrip(" \t\u3000")
+    after = original[end:].lstrip(" \t\u3000")
+    return bool(before) and bool(after) and _is_digit(before[-1]) and _is_digit(after[0])
+
+
+def _is_digit(c: str) -> bool:
+    return unicodedata.decimal(c, None) is not None
 
 
 def _fix_mixed_scripts(text: str) -> str:

@@ -4,6 +4,12 @@
 be either, so the other numbers of the same message decide: if any of them uses a decimal comma, a comma
 is decimal everywhere in that message; otherwise it groups thousands.  Evidence both ways makes the
 message unreadable (the caller refuses).
+
+Dots mirror commas for the languages that group thousands with a dot (German, Spanish, Portuguese,
+Turkish, Indonesian, Vietnamese: "112.191", "1.977,63"): "1.234.567" and "1.977,63" can only group
+thousands with dots; "0.5" and "3.61" can only be decimal points; "112.191" is a thousands group only in
+a message whose other numbers write decimal commas, a decimal point otherwise (as English channels mean
+it), and unreadable in a message that shows both styles.
 """
 
 from __future__ import annotations
@@ -27,11 +33,31 @@ def _core(raw: str) -> str:
     return text.lstrip("+-")
 
 
+def _dot_groups(core: str) -> bool:
+    """ "1.234.567": dots that can only group thousands."""
+    head, *groups = core.split(".")
+    return len(groups) > 1 and 1 <= len(head) <= 3 and all(len(g) == 3 and g.isdigit() for g in groups)
+
+
+def _ambiguous_dot(core: str) -> bool:
+    """ "112.191": a decimal point or a thousands group; only the rest of the message can tell."""
+    head, _, tail = core.partition(".")
+    return "," not in core and core.count(".") == 1 and len(tail) == 3 and 1 <= len(head) <= 3 and head != "0"
+
+
 def comma_evidence(raw: str) -> CommaStyle | None:
-    """What one written number says about commas: decimal, thousands, or nothing."""
+    """What one written number says about commas: decimal, thousands, or nothing.
+
+    THOUSANDS means the message writes a decimal point ("1,234.5", "0.5"), DECIMAL a decimal comma
+    ("0,5", "1.977,63", "1.234.567").
+    """
     core = _core(raw).rstrip("kKmMкКxXхХ×R")
     if "," not in core:
-        return None
+        if "." not in core or _ambiguous_dot(core):
+            return None
+        if _dot_groups(core):
+            return CommaStyle.DECIMAL
+        return CommaStyle.THOUSANDS if core.count(".") == 1 else None
     if "." in core:
         return CommaStyle.THOUSANDS if core.index(",") < core.index(".") else CommaStyle.DECIMAL
     parts = core.split(",")
@@ -51,7 +77,8 @@ def comma_style(raws: list[str]) -> CommaStyle:
     if seen:
         style = seen.pop()
         # one "3,61" among four "3,840"-like numbers is more likely a typo than a message in decimal commas
-        ambiguous = sum(1 for r in raws if is_ambiguous_comma(r))
+        # (and one "0,5" among four "1.250" would turn four prices a thousand times bigger)
+        ambiguous = sum(1 for r in raws if is_ambiguous_comma(r) or is_ambiguous_dot(r))
         if style is CommaStyle.DECIMAL and ambiguous > len(evidence):
             return CommaStyle.CONFLICT
         return style
@@ -61,6 +88,11 @@ def comma_style(raws: list[str]) -> CommaStyle:
 def is_ambiguous_comma(raw: str) -> bool:
     core = _core(raw).rstrip("kKmMкК")
     return "," in core and comma_evidence(raw) is None
+
+
+def is_ambiguous_dot(raw: str) -> bool:
+    """ "112.191" (a point or a thousands group, decided by the message's other numbers)."""
+    return _ambiguous_dot(_core(raw).rstrip("kKmMкК"))
 
 
 def to_decimal(raw: str, style: CommaStyle) -> Decimal | None:
@@ -85,8 +117,15 @@ def to_decimal(raw: str, style: CommaStyle) -> Decimal | None:
             text = text.replace(",", ".")
         else:
             text = text.replace(",", "")
+    elif _dot_groups(text):
+        text = text.replace(".", "")  # "1.977.630"
     elif text.count(".") > 1:
         return None
+    elif _ambiguous_dot(text):
+        if style is CommaStyle.CONFLICT:
+            return None  # "112.191" in a message that writes both styles: unreadable
+        if style is CommaStyle.DECIMAL:
+            text = text.replace(".", "")  # "112.191" among "0,5"-style numbers: a thousands group
     if not _DIGITS.fullmatch(text):
         return None
     try:

@@ -1,0 +1,134 @@
+"""Numbers as people write them in every language: digit scripts, full-width forms, right-to-left marks,
+decimal commas and dot thousands (parser/normalize.py, parser/numbers.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from parser import read_message
+from parser.normalize import normalize
+from parser.numbers import CommaStyle, comma_style, to_decimal
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+FULL_WIDTH = str.maketrans("0123456789.:%", "０１２３４５６７８９．：％")
+STYLED = str.maketrans("0123456789", "𝟬𝟭𝟮𝟯𝟰𝟱𝟲𝟳𝟴𝟵")
+
+
+def read_all(raws: list[str]) -> list[Decimal | None]:
+    style = comma_style(raws)
+    return [to_decimal(r, style) for r in raws]
+
+
+# -- normalisation ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "plain"),
+    [
+        ("٣٤٥٠", "3450"),  # Arabic-Indic
+        ("۳۴۵۰", "3450"),  # Persian
+        ("３４５０．５", "3450.5"),  # full-width digits and point
+        ("𝟯𝟰𝟱𝟬", "3450"),  # styled mathematical digits
+        ("١٢٫٥", "12.5"),  # Arabic decimal separator
+        ("١٢٬٣٤٥", "12345"),  # Arabic thousands separator
+        ("۰/۵۲", "0.52"),  # Persian writers type a slash for the decimal point
+        ("٥٪", "5%"),
+    ],
+)
+def test_digits_of_every_script_become_ascii(written: str, plain: str) -> None:
+    assert normalize(written).text == plain
+
+
+def test_right_to_left_marks_around_a_number_are_dropped_and_columns_still_point_at_the_original() -> None:
+    original = "حد ضرر: \u200f\u2067۳۴۵۰\u2069\u200f"
+    norm = normalize(original)
+    assert norm.text == "حد ضرر: 3450"
+    start = norm.text.index("3450")
+    assert norm.fragment(start, start + 4) == "۳۴۵۰"
+    assert norm.position(start) == (1, original.index("۳") + 1)
+
+
+def test_full_width_punctuation_of_chinese_posts_reads_as_colon_list_and_range() -> None:
+    assert normalize("止盈：0.5，0.6、0.7").text == "止盈:0.5, 0.6, 0.7"
+    assert normalize("进场 0.52～0.55").text == "进场 0.52-0.55"
+    assert normalize("进场 0.52 〜 0.55").text == "进场 0.52 - 0.55"
+    assert normalize("约～").text == "约~"  # a wave dash that is not between numbers is no range
+
+
+def test_arabic_question_mark_makes_a_question() -> None:
+    assert normalize("BTC لونغ؟").text.endswith("?")
+
+
+def test_styled_digits_are_digits_not_keycaps() -> None:
+    # a styled digit used to be read as a keycap ("𝟯) 𝟰) ..."); a real keycap still is one
+    assert normalize("Entry: 𝟯𝟰𝟱𝟬").text == "Entry: 3450"
+    assert normalize("1\ufe0f\u20e3 60000").text.startswith("1) ")
+
+
+# -- separators decided by the message -----------------------------------------------------------
+
+
+def test_dot_thousands_are_read_when_the_message_writes_decimal_commas() -> None:
+    assert read_all(["112.191", "0,5"]) == [Decimal(112191), Decimal("0.5")]
+    assert read_all(["1.977,63", "1.950"]) == [Decimal("1977.63"), Decimal(1950)]
+
+
+def test_a_dot_with_three_digits_is_a_decimal_point_in_a_message_without_decimal_commas() -> None:
+    assert read_all(["112.191", "0.5"]) == [Decimal("112.191"), Decimal("0.5")]
+    assert read_all(["3.840"]) == [Decimal("3.840")]
+
+
+def test_several_dot_groups_can_only_be_thousands() -> None:
+    assert read_all(["1.977.630"]) == [Decimal(1977630)]
+    assert read_all(["1.97.630"]) == [None]
+
+
+def test_one_decimal_comma_among_many_dot_groups_is_refused_not_multiplied() -> None:
+    raws = ["1.234,5", "1.250", "1.260", "1.270"]
+    assert comma_style(raws) is CommaStyle.CONFLICT
+    assert read_all(raws)[1:] == [None, None, None]
+
+
+def test_decimal_comma_price_reads() -> None:
+    reading = read_message("ETH short entry 0,10380 tp 0,10 sl 0,11")
+    assert reading.kind == "create"
+    assert reading.entry.prices == (Decimal("0.10380"),)
+
+
+# -- properties -----------------------------------------------------------------------------------
+
+CALLS = [
+    "BTC/USDT LONG\nEntry: 60000 - 61000\nTP1: 63000\nTP2: 65000\nSL: 58000\nLeverage: 10x",
+    "ETH short entry 3450 tp 3380 3310 sl 3510",
+    "#SOL LONG entry 0.5 tp 0.55 0.6 sl 0.45",
+    "BTC long 60-61k TP1 63k TP2 65k SL 58k lev 5x",
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    call=st.sampled_from(CALLS),
+    table=st.sampled_from([ARABIC_INDIC, PERSIAN, FULL_WIDTH, STYLED]),
+    rtl=st.booleans(),
+)
+def test_swapping_digits_for_other_scripts_changes_nothing(
+    call: str, table: dict[int, str], rtl: bool
+) -> None:
+    swapped = call.translate(table)
+    if rtl:  # a right-to-left post wraps numbers in marks
+        swapped = swapped.replace(" ", " \u200f")
+    assert read_message(swapped) == read_message(call)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet="0123456789٠١٢٣٤٥٦٧۰۱۲۳۴۵۶۷٫٬٪،؟０１２．，：～\u200f\u2067\u2069 /.,-", max_size=30))
+def test_normalising_any_number_text_keeps_an_exact_map(text: str) -> None:
+    norm = normalize(text)
+    assert len(norm.origin) == len(norm.text)
+    assert all(0 <= i < len(text) for i in norm.origin)
+    assert list(norm.origin) == sorted(norm.origin)
