@@ -79,6 +79,7 @@ KEYWORDS = frozenset(
     }
 )
 _SMALL_INT = re.compile(r"\d{1,2}")
+_CONFIGURATION = re.compile(r"trailing[ \t_\-]*configuration", re.IGNORECASE)
 _LEV_INT = re.compile(r"\d{1,3}")
 _QUOTE_LINE = re.compile(r"^\s*(?:>|[\[(]\s*in reply to\b)", re.IGNORECASE)
 
@@ -131,9 +132,12 @@ def walk(tokens: list[Token], text: str) -> Walk:
             continue
         if w.trailing_section:
             continue
-        if len(toks) == 1 and toks[0].type == "TRAILING" and w.fields:
-            # "Trailing Configuration:" under a call: the rest is the trailing rule of a signal
-            # bot ("Stop: Breakeven - Trigger: Target (1)"), not prices of the call
+        if toks[0].type == "TRAILING" and w.fields and (
+            len(toks) == 1 or _CONFIGURATION.match(toks[0])
+        ):
+            # "Trailing Configuration:" under a call, alone or with its rule on the same line: the rest
+            # is the trailing rule of a signal bot ("Stop: Breakeven - Trigger: Target (1)"), not
+            # prices of the call
             w.trailing_section = True
             w.flags.setdefault("TRAILING", []).append(toks[0])
             continue

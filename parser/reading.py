@@ -66,7 +66,7 @@ ENTRY_SPAN = Decimal(3)
 _LEAD_OK = frozenset({
     "signal", "trade", "trades", "position", "positions", "the", "my", "our", "this", "all", "and",
     "please", "pls", "now", "vip", "update", "order", "orders", "spot", "futures", "trader", "add",
-    "adding", "new", "set", "kindly", "guys", "everyone", "team", "note",
+    "adding", "added", "new", "set", "kindly", "guys", "everyone", "team", "note", "activate",
 })
 # Words allowed between a keyword and its price: "DCA at 55k", "Move stops to 21.4", "SL now 59k".
 _CONNECTORS = frozenset(
@@ -89,6 +89,7 @@ _HALF = re.compile(
 )
 # Profit-taking advice that, under a report of a hit target, orders nothing by itself.
 _ADVICE = re.compile(r"secure|book|booking", re.IGNORECASE)
+_ADDED = re.compile(r"\badd(?:ed|ing)?\b", re.IGNORECASE)
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
 _COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}", re.IGNORECASE)
 
@@ -344,6 +345,7 @@ class _Reader:
         if (
             w.update_word is not None and not f("NEWSIGNAL") and self.leads(w.update_word, w, coin)
             and len(targets) == 1 and indexed and indexed[0].index != 1 and not label_entries
+            and not _ADDED.search(self.norm.text)  # "New target added: TP5 1.95" adds, changes nothing
         ):
             raise _Refuse(
                 f"a change of TP{indexed[0].index} alone cannot be sent; restate all targets from TP1",
@@ -442,7 +444,11 @@ class _Reader:
     def strip_label_indexes(self, fields: list[_Field]) -> None:
         """"Target 1  11.60 / Target 2  10" and "Entry 1: 100": the small number right after a repeated
         label is its index, when every such label carries its own position (1, 2, 3...) before a price."""
-        labelled = [x for x in fields if x.strong and x.label is not None and x.label.type != "TARGET_IDX"]
+        labelled = [
+            x for x in fields
+            if x.strong and x.label is not None
+            and x.label.type != "TARGET_IDX" and x.label.type not in _OPENERS
+        ]
 
         def index_then_price(x: _Field, ordinal: int) -> bool:
             prices = [t for t in x.items if t.type in _PRICES]

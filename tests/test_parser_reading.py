@@ -369,3 +369,54 @@ def test_a_target_report_with_profit_advice_is_not_a_close() -> None:
 
 def test_a_question_in_the_first_line_makes_the_message_chatter() -> None:
     assert isinstance(read_message("Anyone else long SOL from 180? SL at 170 for me"), Chatter)
+
+
+def test_short_term_and_long_term_are_horizons_not_sides() -> None:
+    s = signal("#ETH LONG (short-term)\nEntry 3400\nTP 3500\nSL 3350")
+    assert s.side is Side.LONG
+
+
+def test_russian_sl_abbreviation_is_the_stop() -> None:
+    s = signal("🚀 ЛОНГ BTCUSDT\nВход: 96500\nТП: 98000\nСЛ: 95200\nПлечо: 10x")
+    assert s.stop_loss == D("95200")
+    assert [t.price for t in s.targets] == [D("98000")]
+
+
+def test_a_one_line_trailing_configuration_under_a_call_is_not_read_as_prices() -> None:
+    s = signal(
+        "SOLUSDT SHORT\nLeverage: Cross 20x\nEntry: 219.59\nTarget 1: 214.98\nTarget 2: 210.81\n"
+        "Stoploss: 225.74\nTrailing Configuration: Stop: Breakeven - Trigger: Target (1)"
+    )
+    assert [t.price for t in s.targets] == [D("214.98"), D("210.81")]
+    assert s.leverage == 20
+
+
+def test_numbered_entry_labels_are_two_entries_not_four() -> None:
+    s = signal("#APT/USDT LONG\nEntry 1: 8.42\nEntry 2: 8.20\nTarget 1: 8.75\nSL: 7.95")
+    assert s.entry.prices == (D("8.20"), D("8.42"))
+
+
+@pytest.mark.parametrize("text", ["Trail stop 1.5%", "Activate trailing SL 1.5% after TP2"])
+def test_trail_stop_and_trailing_sl_set_a_trailing_distance(text: str) -> None:
+    reading = read_message(text)
+    assert isinstance(reading, TrailingStop)
+    assert reading.distance_percent == D("1.5")
+
+
+def test_adjust_stop_to_moves_the_stop() -> None:
+    reading = read_message("Adjust stop to 1.245 (risk-free now)")
+    assert isinstance(reading, MoveStop)
+    assert reading.price == D("1.245")
+
+
+def test_russian_dobor_is_a_dca_level() -> None:
+    reading = read_message("Добор по 0,0715")
+    assert isinstance(reading, Dca)
+    assert reading.price == D("0.0715")
+
+
+def test_a_new_target_added_is_an_added_take_profit_not_a_change() -> None:
+    reading = read_message("New target added: TP5 1.95")
+    assert isinstance(reading, AddTakeProfit)
+    assert reading.target.price == D("1.95")
+    assert isinstance(read_message("New TP5: 1.95"), Refusal)  # a change of TP5 alone stays refused
