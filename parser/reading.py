@@ -90,6 +90,11 @@ _HALF = re.compile(
 # Profit-taking advice that, under a report of a hit target, orders nothing by itself.
 _ADVICE = re.compile(r"secure|book|booking", re.IGNORECASE)
 _ADDED = re.compile(r"\badd(?:ed|ing)?\b", re.IGNORECASE)
+# A space-thousands integer: a head of 1-3 digits (or an already joined "1 200"), groups of three.
+_HEAD = re.compile(r"\d{1,3}(?: \d{3})*")
+_GROUP = re.compile(r"\d{3}")
+# Emoji labels of the grammar and the label each stands for.
+_EMOJI_LABELS = {"EMOJI_TARGET": "TARGET", "EMOJI_STOP": "STOP"}
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
 _COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}", re.IGNORECASE)
 
@@ -271,17 +276,57 @@ class _Reader:
                 message=f"the message could not be read: {type(exc).__name__}", line=line, column=column
             )
         # items carry the spaces after them (parser.grammar._absorb_spaces): strip them from the values
+        children = [t for t in tree.children if isinstance(t, Token)]
         tokens = [
-            Token.new_borrow_pos(t.type, t.rstrip(" \t"), t) if t[-1:] in (" ", "\t") else t
-            for t in tree.children
-            if isinstance(t, Token)
+            Token.new_borrow_pos(_EMOJI_LABELS.get(t.type, t.type), t.rstrip(" \t"), t)
+            if t[-1:] in (" ", "\t") or t.type in _EMOJI_LABELS
+            else t
+            for i, t in enumerate(children)
+            # an emoji is a label only right before its price ("🎯 97000"); "🛑 Close all 🛑" is decoration
+            if t.type not in _EMOJI_LABELS
+            or (i + 1 < len(children) and children[i + 1].type in ("PRICE", "PRICE_K"))
         ]
+        first = self.decide_tokens(tokens)
+        if isinstance(first, Refusal):
+            merged = self.space_thousands(tokens)
+            if merged is not None:
+                # "Стоп на 94 800", "95 400 - 95 900": read as separate numbers the message cannot be an
+                # order; read with space thousands it may be.  Only then is the space a separator.
+                second = self.decide_tokens(merged)
+                if not isinstance(second, (Refusal, Chatter)):
+                    return second
+        return first
+
+    def decide_tokens(self, tokens: list[Token]) -> ReadingType:
+        self._values = {}
         w = walk(tokens, self.norm.text)
         self.style = comma_style([str(t) for t in w.numbers])
         try:
             return self.decide(w)
         except _Refuse as r:
             return self.refusal(r.message, r.token, r.expected)
+
+    def space_thousands(self, tokens: list[Token]) -> list[Token] | None:
+        """The tokens with "95 400" (a whole number of 1-3 digits, one space, groups of exactly three
+        digits) joined into one price; None when the message has no such number."""
+        out: list[Token] = []
+        joined = False
+        text = self.norm.text
+        for tok in tokens:
+            prev = out[-1] if out else None
+            if (
+                prev is not None
+                and tok.type == "PRICE"
+                and prev.type == "PRICE"
+                and _GROUP.fullmatch(str(tok))
+                and _HEAD.fullmatch(str(prev))
+                and text[int(prev.start_pos or 0) : int(tok.start_pos or 0)] in (f"{prev} ", f"{prev}\u00a0")
+            ):
+                out[-1] = Token.new_borrow_pos("PRICE", f"{prev} {tok}", prev)
+                joined = True
+                continue
+            out.append(tok)
+        return out if joined else None
 
     def decide(self, w: _Walk) -> ReadingType:
         f = w.flag
@@ -308,6 +353,8 @@ class _Reader:
         dcas = self.collect(fields_by.get("DCA", []))
         closes = self.collect(fields_by.get("CLOSE", []))
         rebuys = self.collect(fields_by.get("REBUY", []))
+        if not targets and not sells and stops:
+            entries, targets = self.bare_targets(fields_by.get("ENTRY", []), entries)
         sell_opens_short = False
         if sells:
             if not entries and not targets:
@@ -330,6 +377,12 @@ class _Reader:
                 stops = self.plain_values(w, fields_by.get("STOP", []))
                 targets = self.plain_values(w, fields_by.get("TARGET", []))
         market = f("MARKET")
+        market_word = None
+        if not entries and not market and coin_tok is not None and (stops or targets):
+            market_word = self.order_word_then_pair(w, fields_by, coin_tok)
+            if market_word is not None:
+                market = True  # "Sell BTCUSDT / Stoploss: 99800 / Take Profit 1: 96500": a market order
+                sell_opens_short = market_word.type == "SELL"
         stop_prices = [v for v in stops if v.price is not None]
         stop_percents = [v for v in stops if v.percent is not None]
         update = (
@@ -369,9 +422,13 @@ class _Reader:
                     "the stop is a percentage; give the stop as a price", stop_percents[0].token,
                     ("a stop price such as 'SL 58000'",),
                 )
-            return self.signal(
+            made = self.signal(
                 w, coin, coin_tok, entries + dcas, targets, stop_prices, market, sell_opens_short
             )
+            buy_word = market_word is not None and market_word.type == "ENTRY"
+            if buy_word and isinstance(made, Signal) and made.side is Side.SHORT:
+                raise _Refuse("'buy' opens a long, but the stop and targets are a short's", market_word)
+            return made
         # ---- follow-ups: each must lead its line ("Close TRB", not "a daily close above 45k") ----
         if re.search(r"\?\s*$", self.norm.text) or "?" in self.norm.text.split("\n")[0]:
             return Chatter()  # "Close BTC?", "move SL to entry or wait?": a question is not an order
@@ -427,6 +484,39 @@ class _Reader:
                     coin=coin, target=Target(price=v.price, percent=v.percent, share=v.share)
                 )
         return self.not_a_call(w, coin, entries, targets, stop_prices)
+
+    def order_word_then_pair(
+        self, w: _Walk, fields_by: dict[str, list[_Field]], coin_tok: Token
+    ) -> Token | None:
+        """"Sell BTCUSDT", "Buy #BTC" alone on a line, with no price: the order word of a market order."""
+        line = w.lines.get(int(coin_tok.line or 0), [])
+        if len(line) != 2 or line[1] is not coin_tok or line[0].type not in ("SELL", "ENTRY"):
+            return None
+        word = line[0]
+        if word.type == "ENTRY" and not str(word).lower().startswith("buy"):
+            return None
+        fields = [x for x in fields_by.get(word.type, []) if x.label is word]
+        return word if fields and not self.values(fields[0]) else None
+
+    def bare_targets(self, fields: list[_Field], entries: list[_Value]) -> tuple[list[_Value], list[_Value]]:
+        """"ВХОД: 27.40 / 28.60 / 29.30 / 30.50 / СТОП: 26.10", one price a line: in a call with a stop and
+        no target label, the bare lines below an entry label that has its own price on its line are the
+        targets (their side of the entry is checked like any target's)."""
+        labelled = [x for x in fields if x.strong and x.label is not None and x.label.type == "ENTRY"]
+        if len(labelled) != 1:
+            return entries, []
+        x = labelled[0]
+        values = self.values(x)
+        first = [v for v in values if v.token.line == x.line]
+        rest = [v for v in values if v.token.line != x.line]
+        lines = [v.token.line for v in rest]
+        if (
+            not first or len(first) > 2 or not rest or len(set(lines)) != len(lines)
+            or any(v.price is None or v.share is not None for v in values)
+        ):
+            return entries, []
+        moved = {id(v.token) for v in rest}
+        return [v for v in entries if id(v.token) not in moved], rest
 
     def labels_lead(self, w: _Walk, fields_by: dict[str, list[_Field]], coin: str | None) -> bool:
         """In an update every labelled price must be plainly the label's: the label opens its line and

@@ -420,3 +420,48 @@ def test_a_new_target_added_is_an_added_take_profit_not_a_change() -> None:
     assert isinstance(reading, AddTakeProfit)
     assert reading.target.price == D("1.95")
     assert isinstance(read_message("New TP5: 1.95"), Refusal)  # a change of TP5 alone stays refused
+
+
+def test_bare_target_lines_between_entry_and_stop_are_the_targets() -> None:
+    s = signal("AVAXUSDT LONG\n\nВХОД: 27.40\n\n28.60\n29.30\n30.50\n\nСТОП: 26.10")
+    assert s.entry.prices == (D("27.40"),)
+    assert [t.price for t in s.targets] == [D("28.60"), D("29.30"), D("30.50")]
+
+
+def test_bare_lines_on_the_wrong_side_of_the_entry_are_refused_not_sent() -> None:
+    assert isinstance(read_message("AVAXUSDT LONG\nВХОД: 27.40\n27.0\n26.30\nСТОП: 26.10"), Refusal)
+
+
+def test_space_thousands_are_read_where_separate_numbers_cannot_be_an_order() -> None:
+    s = signal("BTCUSDT ЛОНГ\nВход: 95 400 - 95 900\nТейки: 97 200 / 98 500\nСтоп: 94 300")
+    assert s.entry.prices == (D("95400"), D("95900"))
+    assert [t.price for t in s.targets] == [D("97200"), D("98500")]
+    moved = read_message("Переставляем стоп на 94 800")
+    assert isinstance(moved, MoveStop)
+    assert moved.price == D("94800")
+
+
+def test_separate_three_digit_targets_stay_separate_prices() -> None:
+    s = signal("SOL long entry 100 TP 105 110 115 SL 95")
+    assert [t.price for t in s.targets] == [D("105"), D("110"), D("115")]
+
+
+def test_target_and_stop_emojis_right_before_a_price_are_labels() -> None:
+    s = signal("BUY #BTC 💰 95000 🎯 97000 🛑 93000")
+    assert s.entry.prices == (D("95000"),)
+    assert [t.price for t in s.targets] == [D("97000")]
+    assert s.stop_loss == D("93000")
+
+
+def test_a_stop_emoji_as_decoration_does_not_block_a_close() -> None:
+    assert isinstance(read_message("🛑 Close all trades  🛑"), ClosePosition)
+
+
+def test_sell_pair_with_stop_and_targets_is_a_market_short() -> None:
+    s = signal("Sell BTCUSDT\nStoploss: 99800\nTake Profit 1: 96500\nTake Profit 2: 95000")
+    assert s.side is Side.SHORT
+    assert s.entry.market and s.entry.prices == ()
+
+
+def test_buy_pair_whose_stop_and_targets_are_a_shorts_is_refused() -> None:
+    assert isinstance(read_message("Buy BTCUSDT\nStoploss: 99800\nTake Profit 1: 96500"), Refusal)
