@@ -40,7 +40,7 @@ LABEL_ROLE = {
 }
 # Direction and order words open an entry for the rest of their own line.
 OPENERS = frozenset({"LONG", "SHORT", "LIMIT", "SPOT", "MARKET"})
-PRICES = frozenset({"PRICE", "PRICE_K"})
+PRICES = frozenset({"PRICE", "PRICE_K", "BADNUM"})  # BADNUM: digits in no price form, refused
 SEPARATORS = frozenset({"DASH", "SLASH"})
 VALUE_TYPES = PRICES | SEPARATORS | {"PCT", "ITEMNO", "LPAR", "RPAR", "ANNOT", "LEVX"}
 KEYWORDS = frozenset(
@@ -155,7 +155,7 @@ def walk(tokens: list[Token], text: str) -> Walk:
             kind = tok.type
             if kind in KEYWORDS and not (kind == "RESULT" and in_paren[i]):  # "(in profit)" is a note
                 w.flags.setdefault(kind, []).append(tok)
-            if kind in ("PRICE", "PRICE_K", "PCT"):
+            if kind in ("PRICE", "PRICE_K", "PCT", "BADNUM"):
                 w.numbers.append(tok)
             if history:
                 continue

@@ -48,7 +48,7 @@ from parser.models import (
 )
 from parser.models import Reading as ReadingType
 from parser.normalize import Normalized, normalize
-from parser.numbers import CommaStyle, comma_style, is_ambiguous_comma, to_decimal
+from parser.numbers import CommaStyle, comma_style, is_ambiguous_comma, is_ambiguous_dot, to_decimal
 from parser.ordering import check_order
 
 MAX_MESSAGE_BYTES = 4096
@@ -207,7 +207,13 @@ class _Reader:
         )
 
     def number(self, token: Token) -> Decimal:
-        value = to_decimal(str(token), self.style)
+        value = None if token.type == "BADNUM" else to_decimal(str(token), self.style)
+        if value is None and token.type == "PRICE" and is_ambiguous_dot(str(token)):
+            raise _Refuse(
+                f"cannot tell whether the dot in {str(token).strip()!r} is a decimal point or a thousands "
+                "separator (this message uses both styles)",
+                token,
+            )
         if value is None:
             raise _Refuse(
                 f"cannot read the number {str(token).strip()!r}", token, ("a price such as 61000 or 0.0245",)

@@ -465,3 +465,14 @@ def test_sell_pair_with_stop_and_targets_is_a_market_short() -> None:
 
 def test_buy_pair_whose_stop_and_targets_are_a_shorts_is_refused() -> None:
     assert isinstance(read_message("Buy BTCUSDT\nStoploss: 99800\nTake Profit 1: 96500"), Refusal)
+
+
+def test_dot_grouped_thousands_are_read_whole_never_by_a_prefix() -> None:
+    s = signal("BTC long entry 1.977.630 tp 2.000.000 sl 1.900.000")
+    assert s.entry.prices == (D("1977630"),)
+    assert s.stop_loss == D("1900000")
+
+
+def test_digits_in_no_price_form_are_refused_not_dropped() -> None:
+    r = refusal("ETH long entry 0.45 TP 0.5,0.6 SL 0.4")
+    assert "0.5,0.6" in r.message
