@@ -69,10 +69,18 @@ def comma_evidence(raw: str) -> CommaStyle | None:
     return None  # "3,840": either
 
 
-def comma_style(raws: list[str]) -> CommaStyle:
+def comma_style(raws: list[str], *, decimal_comma_language: bool = False) -> CommaStyle:
+    """The separator style of one message, from all its written numbers.
+
+    `decimal_comma_language` says the message's words come from a language that writes decimal commas
+    and dot thousands (grammars/keywords/<lang>.toml with `[numbers] decimal_comma = true`): there,
+    "60.000" with no other evidence may well be sixty thousand, so it is refused rather than read as 60.
+    """
     evidence = [e for e in (comma_evidence(r) for r in raws) if e is not None]
     seen = set(evidence)
     if len(seen) > 1:
+        return CommaStyle.CONFLICT
+    if not seen and decimal_comma_language and any(is_ambiguous_dot(r) for r in raws):
         return CommaStyle.CONFLICT
     if seen:
         style = seen.pop()

@@ -3,7 +3,9 @@ decimal commas and dot thousands (parser/normalize.py, parser/numbers.py)."""
 
 from __future__ import annotations
 
+import tomllib
 from decimal import Decimal
+from importlib import resources
 
 import pytest
 from hypothesis import given, settings
@@ -132,3 +134,26 @@ def test_normalising_any_number_text_keeps_an_exact_map(text: str) -> None:
     assert len(norm.origin) == len(norm.text)
     assert all(0 <= i < len(text) for i in norm.origin)
     assert list(norm.origin) == sorted(norm.origin)
+
+
+def test_in_a_decimal_comma_language_a_lone_dot_group_is_refused_not_read_as_a_small_number() -> None:
+    raws = ["60.000", "63.000", "58.000"]
+    assert comma_style(raws, decimal_comma_language=True) is CommaStyle.CONFLICT
+    assert read_all(raws) == [Decimal(60), Decimal(63), Decimal(58)]  # English reading, no hint
+    style = comma_style(raws, decimal_comma_language=True)
+    assert [to_decimal(r, style) for r in raws] == [None, None, None]
+    # evidence in the message still decides
+    assert comma_style(["60.000", "0,5"], decimal_comma_language=True) is CommaStyle.DECIMAL
+    assert comma_style(["1.234", "0.5"], decimal_comma_language=True) is CommaStyle.THOUSANDS
+
+
+def test_tables_of_decimal_comma_languages_say_so() -> None:
+    folder = resources.files("grammars").joinpath("keywords")
+    flagged = {
+        p.name.removesuffix(".toml")
+        for p in folder.iterdir()
+        if p.name.endswith(".toml")
+        and tomllib.loads(p.read_text(encoding="utf-8")).get("numbers", {}).get("decimal_comma")
+    }
+    assert {"de", "es", "pt", "tr", "id", "vi", "sv", "uk"} <= flagged
+    assert "en" not in flagged
