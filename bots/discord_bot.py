@@ -36,6 +36,7 @@ from discord.http import Route
 from pydantic import SecretStr
 
 from bridge.config import BridgeConfig, ChannelConfig, DiscordConfig
+from bridge.i18n import N_, Translator, translator
 from bridge.messages import BotReply, ChatCore, ChatMessage
 
 PLATFORM = "discord"
@@ -525,15 +526,16 @@ class DiscordBridge:
     # ---- slash commands --------------------------------------------------------------------------
 
     async def _command_channel(self, interaction: discord.Interaction) -> ChannelConfig | None:
+        channel = self._channel_config(interaction.channel_id)
+        _ = _tr(channel)
         if self._stopping:
             await interaction.response.send_message(
-                "signal-bridge is restarting; try again in a moment.", ephemeral=True
+                _("signal-bridge is restarting; try again in a moment."), ephemeral=True
             )
             return None
-        channel = self._channel_config(interaction.channel_id)
         if channel is None:
             await interaction.response.send_message(
-                "This channel is not connected to signal-bridge.", ephemeral=True
+                _("This channel is not connected to signal-bridge."), ephemeral=True
             )
         return channel
 
@@ -545,6 +547,7 @@ class DiscordBridge:
         channel = await self._command_channel(interaction)
         if channel is None:
             return
+        _ = _tr(channel)
         message = ChatMessage(
             platform=PLATFORM,
             chat_id=channel.chat_id,
@@ -564,11 +567,11 @@ class DiscordBridge:
             except Exception:
                 # Do not leave the member looking at "thinking..." forever; the error itself is logged.
                 await interaction.edit_original_response(
-                    content="Something went wrong inside the bridge; the details are in its log."
+                    content=_("Something went wrong inside the bridge; the details are in its log.")
                 )
                 raise
             if not replies:
-                await interaction.edit_original_response(content="Nothing to do for this message.")
+                await interaction.edit_original_response(content=_("Nothing to do for this message."))
                 return
             for index, reply in enumerate(replies):
                 look = self._look(reply)
@@ -590,8 +593,9 @@ class DiscordBridge:
         channel_id = interaction.channel_id or 0
         target = message_id_from(signal, channel_id)
         if target is None:
+            _ = _tr(self._channel_config(interaction.channel_id))
             await interaction.response.send_message(
-                "Give the signal's message link (Copy Message Link) or its message id, from this channel.",
+                _("Give the signal's message link (Copy Message Link) or its message id, from this channel."),
                 ephemeral=True,
             )
             return
@@ -604,27 +608,29 @@ class DiscordBridge:
         mode_of: Callable[..., Any] | None = getattr(self._core, "mode_of", None)
         recent: Callable[..., Any] | None = getattr(self._core, "recent_signals", None)
         mode = await _maybe_await(mode_of(PLATFORM, channel.chat_id)) if mode_of else channel.mode
-        lines = [f"**{channel.name}**: mode {mode}"]
+        _ = _tr(channel)
+        lines = [f"**{channel.name}**: " + _("mode {mode}", mode=mode)]
         if recent is not None:
             signals = await _maybe_await(recent(PLATFORM, channel.chat_id, limit=10))
-            lines.extend(_status_lines(signals, interaction.guild_id, channel.chat_id))
+            lines.extend(_status_lines(signals, interaction.guild_id, channel.chat_id, _))
         await interaction.response.send_message(_clip("\n".join(lines), _CONTENT_LIMIT), ephemeral=True)
 
     async def _on_mode(self, interaction: discord.Interaction, mode: str) -> None:
         channel = await self._command_channel(interaction)
         if channel is None:
             return
+        _ = _tr(channel)
         if not self._interaction_may_trade(channel, interaction):
             await interaction.response.send_message(
-                "Only the channel's signal posters can change its mode.", ephemeral=True
+                _("Only the channel's signal posters can change its mode."), ephemeral=True
             )
             return
         set_mode: Callable[..., Any] | None = getattr(self._core, "set_mode", None)
         if set_mode is None:
-            await interaction.response.send_message("Changing the mode is not available.", ephemeral=True)
+            await interaction.response.send_message(_("Changing the mode is not available."), ephemeral=True)
             return
         await _maybe_await(set_mode(PLATFORM, channel.chat_id, mode))
-        await interaction.response.send_message(f"Mode is now {mode}.")
+        await interaction.response.send_message(_("Mode is now {mode}.", mode=mode))
 
     # ---- confirm buttons -------------------------------------------------------------------------
 
@@ -634,7 +640,8 @@ class DiscordBridge:
             return
         if not self._interaction_may_trade(channel, interaction):
             await interaction.response.send_message(
-                "Only the channel's signal posters can confirm or discard a signal.", ephemeral=True
+                _tr(channel)(_NOT_A_POSTER_PRESS),
+                ephemeral=True,
             )
             return
         await interaction.response.defer()  # acknowledges the press; the outcome edits the message below
@@ -678,7 +685,17 @@ class DiscordBridge:
                     await self._core.reply_posted(PLATFORM, channel.chat_id, target, str(posted))
 
 
-def _status_lines(signals: Iterable[Any], guild_id: int | None, chat_id: str) -> list[str]:
+_NOT_A_POSTER_PRESS = N_("Only the channel's signal posters can confirm or discard a signal.")
+
+
+def _tr(channel: ChannelConfig | None) -> Translator:
+    """The translator of a configured channel's language (English when the channel is not configured)."""
+    return translator(channel.language if channel is not None else "en")
+
+
+def _status_lines(
+    signals: Iterable[Any], guild_id: int | None, chat_id: str, _: Translator | None = None
+) -> list[str]:
     """One line per recent signal (the core's `StoredSignal`s), with a link to the call for `/tp` & co."""
     lines = []
     for signal in signals:
@@ -700,7 +717,10 @@ def _status_lines(signals: Iterable[Any], guild_id: int | None, chat_id: str) ->
         if source and guild_id is not None and _SNOWFLAKE.fullmatch(str(source)):
             parts.append(f"https://discord.com/channels/{guild_id}/{chat_id}/{source}")
         lines.append("- " + " ".join(p for p in parts if p))
-    return lines or ["no signals yet"]
+    if lines:
+        return lines
+    _ = _ or translator("en")
+    return [_("no signals yet")]
 
 
 async def sync_commands(

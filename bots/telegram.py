@@ -58,6 +58,7 @@ from telegram.error import (
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.warnings import PTBDeprecationWarning
 
+from bridge.i18n import N_, Translator, translator
 from bridge.messages import BotReply, ChatCore, ChatMessage
 
 if TYPE_CHECKING:
@@ -78,23 +79,33 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MODES = ("live", "confirm", "dry-run")
 MAX_TEXT = 4096  # Telegram's limit for a message text
 
-HELP_TEXT = """\
-<b>signal-bridge</b> turns calls posted here into Signal API requests and replies with what was sent.
 
-<b>A call</b> (one message):
-<code>BTC entry 60-61k TP1 63k TP2 65k SL 58k lev 5x</code>
+def help_text(_: Translator) -> str:
+    """/help in the chat's language: the sentences come from the catalogs, the HTML and examples do not."""
+    return "\n".join(
+        [
+            "<b>signal-bridge</b> "
+            + _("turns calls posted here into Signal API requests and replies with what was sent."),
+            "",
+            "<b>" + _("A call") + "</b> " + _("(one message)") + ":",
+            "<code>BTC entry 60-61k TP1 63k TP2 65k SL 58k lev 5x</code>",
+            "",
+            "<b>" + _("Follow-ups") + "</b>: " + _("reply to the call's message"),
+            "<code>TP4 70k</code> · <code>SL 60.5k</code> · <code>move SL to entry</code> · "
+            "<code>close 50%</code> · <code>close</code>",
+            _("Editing the call's message updates the signal's prices."),
+            "",
+            "<b>" + _("Commands") + "</b> " + _("(admins)") + ":",
+            "/status – " + _("the recent signals of this chat"),
+            "/cancel – " + _("as a reply to a call: cancel its signal"),
+            "/mode live|confirm|dry-run – "
+            + _("send at once, ask first (Send / Discard buttons), or only show what would be sent"),
+            "/help – " + _("this message"),
+        ]
+    )
 
-<b>Follow-ups</b>: reply to the call's message
-<code>TP4 70k</code> · <code>SL 60.5k</code> · <code>move SL to entry</code> · <code>close 50%</code> · \
-<code>close</code>
-Editing the call's message updates the signal's prices.
 
-<b>Commands</b> (admins):
-/status – the recent signals of this chat
-/cancel – as a reply to a call: cancel its signal
-/mode live|confirm|dry-run – send at once, ask first (Send / Discard buttons), or only show what \
-would be sent
-/help – this message"""
+HELP_TEXT = help_text(translator("en"))
 
 log = logging.getLogger(__name__)
 
@@ -553,7 +564,9 @@ class TelegramBridge:
                 self._enqueue(
                     chat_id,
                     lambda: self._post_text(
-                        chat_id, message.message_id, "Reply <code>/cancel</code> to the call's message."
+                        chat_id,
+                        message.message_id,
+                        _tr(channel)(_REPLY_CANCEL, command="<code>/cancel</code>"),
                     ),
                 )
                 return
@@ -590,7 +603,7 @@ class TelegramBridge:
             bool(posters.admins) and await self._is_admin(message.chat, query.from_user.id)
         )
         if not can_trade:
-            await self._answer(query, "Only admins can confirm or discard.")
+            await self._answer(query, _tr(channel)(_ONLY_ADMINS_PRESS))
             return
         # Answered now: Telegram shows a spinner until then and expires the query after a few seconds.
         await self._answer(query)
@@ -710,31 +723,35 @@ class TelegramBridge:
         self, message: Message, command: _Command, author_id: str, can_trade: bool
     ) -> None:
         chat_id = str(message.chat.id)
+        _ = _tr(self._config.channel_for(PLATFORM, chat_id))
         if command.name in ("help", "start"):
-            await self._post_text(chat_id, message.message_id, HELP_TEXT)
+            await self._post_text(chat_id, message.message_id, help_text(_))
             return
         if command.name not in ("status", "mode"):
             return  # not ours (other bots in the group have commands too)
         if not can_trade:
-            await self._post_text(chat_id, message.message_id, f"Only admins can use /{command.name}.")
+            text = _("Only admins can use /{command}.", command=command.name)
+            await self._post_text(chat_id, message.message_id, html.escape(text, quote=False))
             return
         core = self._core
         if command.name == "mode":
             wanted = command.args.lower()
             if not wanted:
                 mode = await _maybe_await(core.mode_of(PLATFORM, chat_id))  # type: ignore[attr-defined]
-                text = f"Mode: <b>{html.escape(str(mode))}</b>. Change it with /mode live|confirm|dry-run."
+                shown = f"<b>{html.escape(str(mode))}</b>"
+                text = _("Mode: {mode}. Change it with /mode live|confirm|dry-run.", mode=shown)
             elif wanted not in MODES:
-                text = (
-                    f"Unknown mode {html.escape(wanted)!r}: use /mode live, /mode confirm or /mode dry-run."
+                text = _(
+                    "Unknown mode {mode}: use /mode live, /mode confirm or /mode dry-run.",
+                    mode=html.escape(repr(wanted), quote=False),
                 )
             else:
                 await _maybe_await(core.set_mode(PLATFORM, chat_id, wanted, actor=author_id))  # type: ignore[attr-defined]
-                text = f"Mode is now <b>{wanted}</b>."
+                text = _("Mode is now {mode}.", mode=f"<b>{wanted}</b>")
             await self._post_text(chat_id, message.message_id, text)
             return
         signals = await _maybe_await(core.recent_signals(PLATFORM, chat_id, limit=10))  # type: ignore[attr-defined]
-        await self._post_text(chat_id, message.message_id, _render_status(signals))
+        await self._post_text(chat_id, message.message_id, _render_status(signals, _))
 
     # --- posting ------------------------------------------------------------------------------------
 
@@ -874,11 +891,12 @@ def _keyboard(reply: BotReply) -> InlineKeyboardMarkup | None:
     )
 
 
-def _render_status(signals: Iterable[Any]) -> str:
+def _render_status(signals: Iterable[Any], _: Translator | None = None) -> str:
+    _ = _ or translator("en")
     lines = [html.escape(redact(_signal_line(s)), quote=False) for s in signals]
     if not lines:
-        return "No signals from this chat yet."
-    return "<b>Recent signals</b>\n" + "\n".join(lines)
+        return html.escape(_("No signals from this chat yet."), quote=False)
+    return "<b>" + html.escape(_("Recent signals"), quote=False) + "</b>\n" + "\n".join(lines)
 
 
 def _signal_line(signal: Any) -> str:
@@ -908,6 +926,15 @@ def _clip(text_html: str) -> str:
     # Cut at a line break so no HTML tag or entity is split (the renderers only tag whole lines).
     cut = text_html.rfind("\n", 0, MAX_TEXT - 2)
     return text_html[: cut if cut > 0 else MAX_TEXT - 2] + "\n…"
+
+
+_ONLY_ADMINS_PRESS = N_("Only admins can confirm or discard.")
+_REPLY_CANCEL = N_("Reply {command} to the call's message.")
+
+
+def _tr(channel: Any) -> Translator:
+    """The translator of a configured chat's language (English for anything else)."""
+    return translator(getattr(channel, "language", None) or "en")
 
 
 def _message_id(value: str | None) -> int | None:

@@ -38,6 +38,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bridge.i18n import Language
 from bridge.payload import ChannelDefaults
 
 Platform = Literal["telegram", "discord", "console"]
@@ -263,6 +264,8 @@ class ChannelConfig(_Section):
     dca_multiplier: Decimal = Field(default=Decimal(1), gt=0, le=10)
     too_many_targets: Literal["cut", "refuse"] = "cut"
     mode: Mode = "live"
+    # The language of the bot's own answers in this chat (bridge/locales); calls are read in any language.
+    language: Language = "en"
     posters: PostersConfig = PostersConfig()
 
     # Set by `BridgeConfig` after validation: where this channel sits in the file and the environment

@@ -31,6 +31,7 @@ from bridge.api_types import ApiRequest, Endpoint
 from bridge.client import ApiResult, SignalApiClient
 from bridge.config import BridgeConfig, ChannelConfig
 from bridge.errors import CancelOutcomeUncertain, NotSent, OutcomeUnknown, SignalApiError
+from bridge.i18n import N_, Translator, translator
 from bridge.messages import BotReply, ChatMessage, ReplyAction
 from bridge.payload import BuiltRequest, ParentSignal, PayloadRefusal, build_request
 from bridge.store import (
@@ -76,7 +77,17 @@ _DEFAULT_SHARED_STALE_S = 120.0
 # Message outcomes after which the signal stands on that version of the call's text.
 _APPLIED = ("sent", "unknown", "unchanged", "waiting")
 
-_FIX_BY_EDIT = "Edit your message to fix it and I will read it again, or post a corrected one."
+_FIX_BY_EDIT = N_("Edit your message to fix it and I will read it again, or post a corrected one.")
+_STOPPED_WHILE_SENDING = N_(
+    "The bridge stopped while this request was being sent; it may or may not have reached the Signal "
+    "API. It was not sent again."
+)
+_UNEXPECTED_WHILE_SENDING = N_(
+    "An unexpected error happened while sending ({error}); the request may or may not have reached the "
+    "Signal API."
+)
+_SENT_WHAT = N_("Sent")
+_FOLLOW_UP = N_("Follow-up")
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,8 +239,9 @@ def _signal_label(signal: StoredSignal) -> str:
 
 
 def _refusal_reply(
-    title: str, text: str, reply_to: str | None, fields: tuple[tuple[str, str], ...] = ()
+    _: Translator, title: str, text: str, reply_to: str | None, fields: tuple[tuple[str, str], ...] = ()
 ) -> BotReply:
+    """A refusal: `title` and `text` already in the channel's language (`_`)."""
     lines = [f"{REFUSED} {title}", text]
     lines += [f"{label}: {value}" for label, value in fields]
     return BotReply(
@@ -237,7 +249,7 @@ def _refusal_reply(
         reply_to_message_id=reply_to,
         reaction=REFUSED,
         title=title,
-        fields=(("Why", text), *fields),
+        fields=((_("Why"), text), *fields),
         is_error=True,
     )
 
@@ -296,6 +308,7 @@ class BridgeService:
         channel = self._channel(platform, chat_id)
         if channel is None:
             return []
+        _ = self._t(channel)
         parts = action_id.split(":")
         if (
             len(parts) != 3
@@ -303,20 +316,25 @@ class BridgeService:
             or not parts[1].isdigit()
             or parts[2] not in ("send", "discard")
         ):
-            return [_refusal_reply("Unknown button", "That button is not one of mine.", None)]
+            return [_refusal_reply(_, _("Unknown button"), _("That button is not one of mine."), None)]
         confirmation = await self.store.get_confirmation(int(parts[1]))
         if confirmation is None or (confirmation.platform, confirmation.chat_id) != (platform, chat_id):
             return [
-                _refusal_reply("Unknown button", "That button belongs to nothing I am waiting for.", None)
+                _refusal_reply(
+                    _, _("Unknown button"), _("That button belongs to nothing I am waiting for."), None
+                )
             ]
         source = confirmation.source_message_id
         if not presser_can_trade:
             await self.store.audit(platform, chat_id, presser_id, "press refused", action_id)
             return [
                 _refusal_reply(
-                    "Not allowed",
-                    "Only the channel's admins (or its listed posters) may send or discard a call. "
-                    "Nothing was sent.",
+                    _,
+                    _("Not allowed"),
+                    _(
+                        "Only the channel's admins (or its listed posters) may send or discard a call. "
+                        "Nothing was sent."
+                    ),
                     source,
                 )
             ]
@@ -342,10 +360,10 @@ class BridgeService:
         )
         if wanted is ConfirmationState.DISCARDED:
             discarded = BotReply(
-                text=f"🗑 Discarded by {presser_id}. Nothing was sent.",
+                text="🗑 " + _("Discarded by {who}. Nothing was sent.", who=presser_id),
                 reply_to_message_id=source,
-                title="Discarded",
-                fields=(("Discarded by", presser_id),),
+                title=_("Discarded"),
+                fields=((_("Discarded by"), presser_id),),
                 edits_reply_for=source,
             )
             return await self._edit_targets(platform, chat_id, [discarded])
@@ -385,8 +403,7 @@ class BridgeService:
             elif await self.store.mark_stale_call_unknown(
                 call.id,
                 stale_before,
-                "The bridge stopped while this request was being sent; it may or may not have reached the "
-                "Signal API. It was not sent again.",
+                self._t(channel)(_STOPPED_WHILE_SENDING),
             ):
                 logger.warning("resume: call #%s may have been sent before a stop; marked unknown", call.id)
                 finished = await self.store.get_call(call.id)
@@ -455,6 +472,11 @@ class BridgeService:
             logger.info("message from %s chat %s ignored: no channel configured for it", platform, chat_id)
         return channel
 
+    @staticmethod
+    def _t(channel: ChannelConfig | None) -> Translator:
+        """The translator of a channel's replies (English when the chat is no longer configured)."""
+        return translator(channel.language if channel is not None else "en")
+
     def _client(self, channel: ChannelConfig) -> SignalApiClient:
         client = self._clients.get(channel.name)
         if client is None:
@@ -483,6 +505,7 @@ class BridgeService:
 
     async def _handle_claimed(self, channel: ChannelConfig, row: StoredMessage) -> list[BotReply]:
         ctx = _Context(channel, row.platform, row.chat_id, row.message_id, row.id, row.author_id)
+        _ = self._t(channel)
         kind: str | None = None
         try:
             reading = read_message(row.text)
@@ -490,16 +513,19 @@ class BridgeService:
             replies, outcome = await self._decide(ctx, row, reading)
         except SignalApiError as exc:  # the client raised outside _execute (should not happen): plain words
             logger.warning("message %s: %s", row.message_id, exc)
-            replies, outcome = [_refusal_reply("Not sent", str(exc), row.message_id)], "error"
+            replies, outcome = [_refusal_reply(_, _("Not sent"), str(exc), row.message_id)], "error"
         except Exception:
             logger.exception(
                 "message %s/%s/%s could not be handled", row.platform, row.chat_id, row.message_id
             )
             replies = [
                 _refusal_reply(
-                    "Internal error",
-                    "Something went wrong inside the bridge while reading this message. Nothing new was "
-                    "sent by this attempt; the details are in the bridge's log.",
+                    _,
+                    _("Internal error"),
+                    _(
+                        "Something went wrong inside the bridge while reading this message. Nothing new "
+                        "was sent by this attempt; the details are in the bridge's log."
+                    ),
                     row.message_id,
                 )
             ]
@@ -510,6 +536,7 @@ class BridgeService:
     async def _decide(
         self, ctx: _Context, row: StoredMessage, reading: Reading
     ) -> tuple[list[BotReply], str]:
+        _ = self._t(ctx.channel)
         if isinstance(reading, Chatter):
             if row.is_edit:
                 standing = await self.store.signal_from_source(ctx.platform, ctx.chat_id, row.message_id)
@@ -520,9 +547,12 @@ class BridgeService:
             await self.store.audit(ctx.platform, ctx.chat_id, row.author_id, "refused", "not a poster")
             return [
                 _refusal_reply(
-                    "Not allowed",
-                    "Only this channel's admins (or its listed posters) may post calls and follow-ups here. "
-                    "Nothing was sent.",
+                    _,
+                    _("Not allowed"),
+                    _(
+                        "Only this channel's admins (or its listed posters) may post calls and follow-ups "
+                        "here. Nothing was sent."
+                    ),
                     row.message_id,
                 )
             ], "refused"
@@ -531,7 +561,7 @@ class BridgeService:
             if edited is not None:
                 return edited
         if isinstance(reading, Refusal):
-            return [self._reading_refused(reading, row.message_id)], "refused"
+            return [self._reading_refused(_, reading, row.message_id)], "refused"
         if isinstance(reading, Signal):
             return await self._decide_create(ctx, reading)
         return await self._decide_follow_up(ctx, row, reading)
@@ -539,10 +569,12 @@ class BridgeService:
     # -- creates
 
     async def _decide_create(self, ctx: _Context, reading: Signal) -> tuple[list[BotReply], str]:
+        _ = self._t(ctx.channel)
         try:
             built = build_request(reading, ctx.channel.defaults())
         except PayloadRefusal as exc:
-            return [_refusal_reply("Not sent", f"{exc} {_FIX_BY_EDIT}", ctx.message_id)], "refused"
+            why = f"{exc} {_(_FIX_BY_EDIT)}"
+            return [_refusal_reply(_, _("Not sent"), why, ctx.message_id)], "refused"
         body = built.request.body
         plan = _Plan(
             kind="create",
@@ -555,27 +587,33 @@ class BridgeService:
                 "api_version": 1 if built.request.endpoint is Endpoint.CREATE_V1 else 2,
             },
             prices_after=prices_from_body(body),
-            invest_how=self._invest_how(reading, body, ctx.channel),
+            invest_how=self._invest_how(_, reading, body, ctx.channel),
         )
         return await self._carry_out(ctx, plan)
 
-    def _invest_how(self, reading: Signal, body: Mapping[str, Any], channel: ChannelConfig) -> str | None:
+    def _invest_how(
+        self, _: Translator, reading: Signal, body: Mapping[str, Any], channel: ChannelConfig
+    ) -> str | None:
         if "invest" not in body:
             return None
         sent = Decimal(str(body["invest"]))
         if reading.invest is not None:
-            how = "as stated in the call"
+            how = _("as stated in the call")
             if sent < reading.invest:
-                how = f"{reading.invest}% stated, capped at the channel's {channel.invest_cap}%"
+                how = _(
+                    "{stated}% stated, capped at the channel's {cap}%",
+                    stated=reading.invest,
+                    cap=channel.invest_cap,
+                )
         elif reading.risk is not None and reading.stop_loss is not None:
             # the builder's note gives the arithmetic; the field says where the number came from
-            how = f"from the stated risk {reading.risk}% and the stop"
+            how = _("from the stated risk {risk}% and the stop", risk=reading.risk)
             if sent == channel.invest_cap:
-                how += f", capped at {channel.invest_cap}%"
+                how += _(", capped at {cap}%", cap=channel.invest_cap)
         else:
-            how = "the channel's default"
+            how = _("the channel's default")
             if reading.risk is not None:
-                how += f" (risk {reading.risk}% stated, but no stop to derive a size from)"
+                how += _(" (risk {risk}% stated, but no stop to derive a size from)", risk=reading.risk)
         return how
 
     # -- follow-ups
@@ -583,6 +621,7 @@ class BridgeService:
     async def _decide_follow_up(
         self, ctx: _Context, row: StoredMessage, reading: Reading
     ) -> tuple[list[BotReply], str]:
+        _ = self._t(ctx.channel)
         coin = getattr(reading, "coin", None)
         coin = coin.upper().strip("#$ ") if isinstance(coin, str) and coin.strip("#$ ") else None
         scope = getattr(reading, "scope", None)
@@ -590,9 +629,13 @@ class BridgeService:
             # "close all trades": acting on many signals from one message is too easy to get wrong
             return [
                 _refusal_reply(
-                    "Not sent",
-                    f"This is about several signals at once ({scope}); I act on one signal per message. "
-                    "Reply to each signal's message to act on it.",
+                    _,
+                    _("Not sent"),
+                    _(
+                        "This is about several signals at once ({scope}); I act on one signal per message. "
+                        "Reply to each signal's message to act on it.",
+                        scope=scope,
+                    ),
                     row.message_id,
                 )
             ], "refused"
@@ -602,9 +645,12 @@ class BridgeService:
             if signal is None:
                 return [
                     _refusal_reply(
-                        "Not sent",
-                        "The message you replied to is not a signal I know in this chat. Reply to the "
-                        "signal's message (or to my reply about it).",
+                        _,
+                        _("Not sent"),
+                        _(
+                            "The message you replied to is not a signal I know in this chat. Reply to the "
+                            "signal's message (or to my reply about it)."
+                        ),
                         row.message_id,
                     )
                 ], "refused"
@@ -612,34 +658,43 @@ class BridgeService:
             live = await self.store.live_signals(ctx.platform, ctx.chat_id, coin)
             if len(live) != 1:
                 why = (
-                    f"There is no live {coin.upper()} signal in this chat."
+                    _("There is no live {coin} signal in this chat.", coin=coin.upper())
                     if not live
-                    else f"There are {len(live)} live {coin.upper()} signals in this chat; "
-                    "I cannot tell which."
-                )
-                return [
-                    _refusal_reply(
-                        "Not sent", f"{why} Reply to the signal's message to act on it.", row.message_id
+                    else _(
+                        "There are {count} live {coin} signals in this chat; I cannot tell which.",
+                        count=len(live),
+                        coin=coin.upper(),
                     )
-                ], "refused"
+                )
+                why += " " + _("Reply to the signal's message to act on it.")
+                return [_refusal_reply(_, _("Not sent"), why, row.message_id)], "refused"
             signal = live[0]
         else:
             return [
                 _refusal_reply(
-                    "Not sent",
-                    "This looks like a follow-up, but I do not know which signal it is for. Reply to the "
-                    "signal's message (or to my reply about it) with it.",
+                    _,
+                    _("Not sent"),
+                    _(
+                        "This looks like a follow-up, but I do not know which signal it is for. Reply to "
+                        "the signal's message (or to my reply about it) with it."
+                    ),
                     row.message_id,
                 )
             ], "refused"
         if signal.state is not SignalState.LIVE:
-            return [_refusal_reply("Not sent", self._not_live_why(signal), row.message_id)], "refused"
+            why = self._not_live_why(_, signal)
+            return [_refusal_reply(_, _("Not sent"), why, row.message_id)], "refused"
         if coin and coin != signal.coin.upper():
             return [
                 _refusal_reply(
-                    "Not sent",
-                    f"This names {coin.upper()}, but the signal you replied to is {signal.coin}. Nothing "
-                    "was sent.",
+                    _,
+                    _("Not sent"),
+                    _(
+                        "This names {coin}, but the signal you replied to is {signal_coin}. Nothing was "
+                        "sent.",
+                        coin=coin.upper(),
+                        signal_coin=signal.coin,
+                    ),
                     row.message_id,
                 )
             ], "refused"
@@ -647,7 +702,7 @@ class BridgeService:
         try:
             built = build_request(reading, ctx.channel.defaults(), parent=self._parent(signal))
         except PayloadRefusal as exc:
-            return [_refusal_reply("Not sent", str(exc), row.message_id)], "refused"
+            return [_refusal_reply(_, _("Not sent"), str(exc), row.message_id)], "refused"
         return await self._carry_out(ctx, self._follow_up_plan(signal, reading, built))
 
     def _follow_up_plan(self, signal: StoredSignal, reading: Reading, built: BuiltRequest) -> _Plan:
@@ -680,18 +735,22 @@ class BridgeService:
         )
 
     @staticmethod
-    def _not_live_why(signal: StoredSignal) -> str:
+    def _not_live_why(_: Translator, signal: StoredSignal) -> str:
         label = _signal_label(signal)
         if signal.state is SignalState.CANCELLED:
-            return f"The {label} signal was cancelled; nothing more can be done on it."
+            return _("The {label} signal was cancelled; nothing more can be done on it.", label=label)
         if signal.state is SignalState.FAILED:
-            return f"The {label} call was never created (the API refused it), so there is nothing to act on."
-        if signal.state is SignalState.UNKNOWN_OUTCOME:
-            return (
-                f"It is unknown whether the {label} signal was created (the API did not answer). Check it "
-                "on Anny; if it is not there, post the call again as a new message."
+            return _(
+                "The {label} call was never created (the API refused it), so there is nothing to act on.",
+                label=label,
             )
-        return f"The {label} signal is still being created; try again in a moment."
+        if signal.state is SignalState.UNKNOWN_OUTCOME:
+            return _(
+                "It is unknown whether the {label} signal was created (the API did not answer). Check it "
+                "on Anny; if it is not there, post the call again as a new message.",
+                label=label,
+            )
+        return _("The {label} signal is still being created; try again in a moment.", label=label)
 
     # -- edits
 
@@ -700,6 +759,7 @@ class BridgeService:
     ) -> tuple[list[BotReply], str] | None:
         """An edit of a message that created a standing signal updates it; anything else is read as new
         (returns None), except an edit of a follow-up that was already sent."""
+        _ = self._t(ctx.channel)
         signal = await self.store.signal_from_source(ctx.platform, ctx.chat_id, row.message_id)
         if signal is None:
             previous = await self.store.previous_version(ctx.platform, ctx.chat_id, row.message_id, row.id)
@@ -710,54 +770,62 @@ class BridgeService:
             ):
                 return [
                     _refusal_reply(
-                        "Edit not applied",
-                        "This follow-up was already sent; editing it does not undo or change it. Reply "
-                        "to the signal with a new follow-up instead.",
+                        _,
+                        _("Edit not applied"),
+                        _(
+                            "This follow-up was already sent; editing it does not undo or change it. Reply "
+                            "to the signal with a new follow-up instead."
+                        ),
                         row.message_id,
                     )
                 ], "refused"
             return None
         ctx.edits_reply_for = row.message_id
         if signal.state is not SignalState.LIVE:
-            return [_refusal_reply("Edit not applied", self._not_live_why(signal), row.message_id)], "refused"
+            why = self._not_live_why(_, signal)
+            return [_refusal_reply(_, _("Edit not applied"), why, row.message_id)], "refused"
         if isinstance(reading, Refusal):
-            refused = self._reading_refused(reading, row.message_id)
-            note = f"The live {_signal_label(signal)} signal stays as it was."
+            refused = self._reading_refused(_, reading, row.message_id)
+            note = _("The live {label} signal stays as it was.", label=_signal_label(signal))
             return [replace(refused, text=f"{refused.text}\n{note}", edits_reply_for=None)], "refused"
         if not isinstance(reading, Signal):
             return [self._edit_not_a_call(ctx, signal)], "refused"
         try:
             built = build_request(reading, ctx.channel.defaults())
         except PayloadRefusal as exc:
-            return [
-                _refusal_reply(
-                    "Edit not applied",
-                    f"{exc} The signal stays as it was. {_FIX_BY_EDIT}",
-                    row.message_id,
-                )
-            ], "refused"
+            why = f"{exc} {_('The signal stays as it was.')} {_(_FIX_BY_EDIT)}"
+            return [_refusal_reply(_, _("Edit not applied"), why, row.message_id)], "refused"
         body = built.request.body
         new_coin = str(body.get("coin", reading.coin)).upper()
         new_side = str(body.get("type", reading.side.value))
         if new_coin != signal.coin or new_side != signal.side:
             return [
                 _refusal_reply(
-                    "Edit not applied",
-                    f"The signal is {_signal_label(signal)}; an edit cannot change its coin or side. Reply "
-                    "'cancel' to the signal and post the new call as a new message.",
+                    _,
+                    _("Edit not applied"),
+                    _(
+                        "The signal is {label}; an edit cannot change its coin or side. Reply 'cancel' to "
+                        "the signal and post the new call as a new message.",
+                        label=_signal_label(signal),
+                    ),
                     row.message_id,
                 )
             ], "refused"
         written = await self._as_last_applied(ctx, row) or signal.prices
-        plan = self._edit_plan(signal, written, prices_from_body(body), built.notes)
+        plan = self._edit_plan(_, signal, written, prices_from_body(body), built.notes)
         if plan is None:
             return [
                 BotReply(
-                    text="Nothing to change: the edited call matches the live "
-                    f"{_signal_label(signal)} signal.",
+                    text=_(
+                        "Nothing to change: the edited call matches the live {label} signal.",
+                        label=_signal_label(signal),
+                    ),
                     reply_to_message_id=row.message_id,
-                    title="Nothing to change",
-                    fields=(("Signal", _signal_label(signal)), ("Signal id", _fmt(signal.parent_signal_id))),
+                    title=_("Nothing to change"),
+                    fields=(
+                        (_("Signal"), _signal_label(signal)),
+                        (_("Signal id"), _fmt(signal.parent_signal_id)),
+                    ),
                 )
             ], "unchanged"
         return await self._carry_out(ctx, plan)
@@ -785,7 +853,12 @@ class BridgeService:
         return None
 
     def _edit_plan(
-        self, signal: StoredSignal, written: SignalPrices, new: SignalPrices, notes: tuple[str, ...]
+        self,
+        _: Translator,
+        signal: StoredSignal,
+        written: SignalPrices,
+        new: SignalPrices,
+        notes: tuple[str, ...],
     ) -> _Plan | None:
         """What the edit changed in the call's text (`written` -> `new`), applied to the live signal as ONE
         updateprice, or None when it changes nothing. Comparing text with text, not with the live signal,
@@ -804,10 +877,13 @@ class BridgeService:
                 body["entry_price_min"] = str(new.entry_min)
             if new.entry_max is not None:
                 body["entry_price_max"] = str(new.entry_max)
-            changes.append(f"entry {_entry_text(live)} → {_entry_text(new)}")
+            changes.append(_("entry {before} → {after}", before=_entry_text(live), after=_entry_text(new)))
         if new.entry_mid != written.entry_mid and new.entry_mid is not None:
             extra_notes.append(
-                f"the mid entry cannot be changed through the API; it stays {_fmt(live.entry_mid)}"
+                _(
+                    "the mid entry cannot be changed through the API; it stays {price}",
+                    price=_fmt(live.entry_mid),
+                )
             )
         targets = list(live.targets)
         for index, price in enumerate(new.targets):
@@ -816,21 +892,23 @@ class BridgeService:
             if index < len(live.targets) and live.targets[index] == price:
                 continue
             body[f"exit_price_{index + 1}"] = str(price)
-            before = str(live.targets[index]) if index < len(live.targets) else "none"
-            changes.append(f"target {index + 1} {before} → {price}")
+            before = str(live.targets[index]) if index < len(live.targets) else _("none")
+            changes.append(_("target {n} {before} → {after}", n=index + 1, before=before, after=price))
             if index < len(targets):
                 targets[index] = price
             else:
                 targets.append(price)
         if len(new.targets) < len(written.targets):
             kept = ", ".join(str(t) for t in written.targets[len(new.targets) :])
-            extra_notes.append(f"the API cannot remove a target; {kept} stays on the signal")
+            extra_notes.append(_("the API cannot remove a target; {prices} stays on the signal", prices=kept))
         if new.stop_loss != written.stop_loss:
             if new.stop_loss is None:
-                extra_notes.append(f"the API cannot remove a stop; it stays {_fmt(live.stop_loss)}")
+                extra_notes.append(
+                    _("the API cannot remove a stop; it stays {price}", price=_fmt(live.stop_loss))
+                )
             elif new.stop_loss != live.stop_loss:
                 body["stop_loss"] = str(new.stop_loss)
-                changes.append(f"stop {_fmt(live.stop_loss)} → {new.stop_loss}")
+                changes.append(_("stop {before} → {after}", before=_fmt(live.stop_loss), after=new.stop_loss))
         if not changes:
             return None
         after = SignalPrices(
@@ -850,11 +928,15 @@ class BridgeService:
         )
 
     def _edit_not_a_call(self, ctx: _Context, signal: StoredSignal) -> BotReply:
+        _ = self._t(ctx.channel)
         return _refusal_reply(
-            "Edit not applied",
-            "The edited message no longer reads as a call, so the live "
-            f"{_signal_label(signal)} signal stays as "
-            "it was. To remove it, reply 'cancel' to it.",
+            _,
+            _("Edit not applied"),
+            _(
+                "The edited message no longer reads as a call, so the live {label} signal stays as it was. "
+                "To remove it, reply 'cancel' to it.",
+                label=_signal_label(signal),
+            ),
             ctx.message_id,
         )
 
@@ -862,8 +944,9 @@ class BridgeService:
 
     async def _carry_out(self, ctx: _Context, plan: _Plan) -> tuple[list[BotReply], str]:
         mode = await self.mode_of(ctx.platform, ctx.chat_id)
+        _ = self._t(ctx.channel)
         if mode == "dry-run":
-            return [self._preview(ctx, plan, "🧪 Dry run: nothing was sent", ())], "dry-run"
+            return [self._preview(ctx, plan, "🧪 " + _("Dry run: nothing was sent"), ())], "dry-run"
         if mode == "confirm":
             # buttons shown for an earlier version of this message would send what it no longer says
             await self.store.discard_waiting(ctx.platform, ctx.chat_id, ctx.message_id, "edited")
@@ -871,12 +954,11 @@ class BridgeService:
                 ctx.platform, ctx.chat_id, ctx.message_id, ctx.message_row_id, {"plan": plan.as_json()}
             )
             actions = (
-                ReplyAction(f"confirm:{confirmation.id}:send", "✅ Send"),
-                ReplyAction(f"confirm:{confirmation.id}:discard", "🗑 Discard"),
+                ReplyAction(f"confirm:{confirmation.id}:send", "✅ " + _("Send")),
+                ReplyAction(f"confirm:{confirmation.id}:discard", "🗑 " + _("Discard")),
             )
-            return [
-                self._preview(ctx, plan, "⏳ Waiting for an admin to send or discard", actions)
-            ], "waiting"
+            heading = "⏳ " + _("Waiting for an admin to send or discard")
+            return [self._preview(ctx, plan, heading, actions)], "waiting"
         replies = await self._send_plan(ctx, plan, call_key=self._call_key(ctx))
         return replies, _outcome_of(replies)
 
@@ -916,8 +998,9 @@ class BridgeService:
         else:
             current = await self.store.get_signal(signal_id) if signal_id is not None else None
             if current is None or current.state is not SignalState.LIVE:
-                why = self._not_live_why(current) if current is not None else "The signal is gone."
-                return [_refusal_reply("Not sent", why, ctx.message_id)]
+                _ = self._t(ctx.channel)
+                why = self._not_live_why(_, current) if current is not None else _("The signal is gone.")
+                return [_refusal_reply(_, _("Not sent"), why, ctx.message_id)]
         effect = {
             **plan.as_json(),
             "reply_to": ctx.message_id,
@@ -961,8 +1044,7 @@ class BridgeService:
         except Exception as exc:  # a bug or an unexpected library error after the claim: it may have gone
             logger.exception("call #%s: unexpected error while sending", call.id)
             error = OutcomeUnknown(
-                f"An unexpected error happened while sending ({type(exc).__name__}); the request may or may "
-                "not have reached the Signal API.",
+                self._t(channel)(_UNEXPECTED_WHILE_SENDING, error=type(exc).__name__),
                 endpoint=request.endpoint,
             )
             state, text = CallState.UNKNOWN_OUTCOME, str(error)
@@ -1014,37 +1096,43 @@ class BridgeService:
     def _reply_for(
         self, call: StoredCall, signal: StoredSignal | None, error: SignalApiError | None = None
     ) -> BotReply:
+        _ = self._t(self.config.channel_for(call.platform, call.chat_id))
         plan = _Plan.from_json(call.effect)
         reply_to = call.effect.get("reply_to")
         edits = call.effect.get("edits_reply_for")
-        fields = self._fields(plan, signal)
+        fields = self._fields(_, plan, signal)
+        shown = fields  # the lines under the text; "Why" is the text itself
         if call.state is CallState.DONE:
-            title = self._done_title(plan, signal)
+            title = self._done_title(_, plan, signal)
             reaction, is_error = SENT, False
             text_lines = [f"{SENT} {title}"]
         elif call.state is CallState.FAILED:
             fix = (
-                "Nothing was sent; it is safe to try again: edit your message or post it again."
+                _("Nothing was sent; it is safe to try again: edit your message or post it again.")
                 if isinstance(error, NotSent)
-                else "Nothing was done. " + _FIX_BY_EDIT
+                else _("Nothing was done.") + " " + _(_FIX_BY_EDIT)
             )
-            title = "Not sent" if isinstance(error, NotSent) else "Refused by the Signal API"
+            title = _("Not sent") if isinstance(error, NotSent) else _("Refused by the Signal API")
             reaction, is_error = REFUSED, True
             text_lines = [f"{REFUSED} {title}", call.error or "", fix]
-            fields = (("Why", call.error or ""), *fields)
+            fields = ((_("Why"), call.error or ""), *fields)
         else:
-            title = "Outcome unknown"
+            title = _("Outcome unknown")
             reaction, is_error = UNKNOWN, True
             advice = (
-                "Check on Anny whether the signal exists before posting the call again; if it does not, "
-                "post it again as a new message."
+                _(
+                    "Check on Anny whether the signal exists before posting the call again; if it does "
+                    "not, post it again as a new message."
+                )
                 if plan.kind == "create"
-                else "Check the signal on Anny before repeating this; if the change is not there, reply to "
-                "the signal with it again."
+                else _(
+                    "Check the signal on Anny before repeating this; if the change is not there, reply to "
+                    "the signal with it again."
+                )
             )
             text_lines = [f"{UNKNOWN} {title}", call.error or "", advice]
-            fields = (("Why", call.error or ""), *fields)
-        text_lines += [f"{label}: {value}" for label, value in fields if label != "Why"]
+            fields = ((_("Why"), call.error or ""), *fields)
+        text_lines += [f"{label}: {value}" for label, value in shown]
         return BotReply(
             text="\n".join(line for line in text_lines if line),
             reply_to_message_id=reply_to,
@@ -1056,33 +1144,36 @@ class BridgeService:
         )
 
     @staticmethod
-    def _done_title(plan: _Plan, signal: StoredSignal | None) -> str:
-        label = _signal_label(signal) if signal is not None else "the signal"
+    def _done_title(_: Translator, plan: _Plan, signal: StoredSignal | None) -> str:
+        label = _signal_label(signal) if signal is not None else _("the signal")
         if plan.kind == "create":
-            return f"Signal created: {label}"
+            return _("Signal created: {label}", label=label)
         if plan.kind == "cancel":
-            return f"Signal cancelled: {label}"
+            return _("Signal cancelled: {label}", label=label)
         if plan.kind == "update":
-            return f"Signal updated: {label}"
+            return _("Signal updated: {label}", label=label)
         body = plan.request.body
         if plan.request.endpoint is Endpoint.TAKEPROFIT and body.get("order_type") == "market":
             amount = body.get("sell_amount_relative")
-            return f"Closed at market: {label}" if amount == 100 else f"{amount}% closed at market: {label}"
-        return f"{_FOLLOW_UP_WHAT.get(plan.request.endpoint, 'Sent')}: {label}"
+            if amount == 100:
+                return _("Closed at market: {label}", label=label)
+            return _("{amount}% closed at market: {label}", amount=amount, label=label)
+        return f"{_(_FOLLOW_UP_WHAT.get(plan.request.endpoint, _SENT_WHAT))}: {label}"
 
     def _preview(
         self, ctx: _Context, plan: _Plan, heading: str, actions: tuple[ReplyAction, ...]
     ) -> BotReply:
+        _ = self._t(ctx.channel)
         signal_label = ""
         if plan.new_signal is not None:
             quote = f"/{plan.new_signal.get('quote')}" if plan.new_signal.get("quote") else ""
             signal_label = f"{plan.new_signal['coin']}{quote} {str(plan.new_signal['side']).upper()}"
         what = {
-            "create": f"New signal {signal_label}",
-            "cancel": "Cancel the signal",
-            "update": "Update the signal",
-        }.get(plan.kind, _FOLLOW_UP_WHAT.get(plan.request.endpoint, "Follow-up"))
-        fields = self._fields(plan, None)
+            "create": _("New signal {label}", label=signal_label),
+            "cancel": _("Cancel the signal"),
+            "update": _("Update the signal"),
+        }.get(plan.kind) or _(_FOLLOW_UP_WHAT.get(plan.request.endpoint, _FOLLOW_UP))
+        fields = self._fields(_, plan, None)
         lines = [heading, what, *(f"{label}: {value}" for label, value in fields)]
         return BotReply(
             text="\n".join(lines),
@@ -1093,51 +1184,57 @@ class BridgeService:
             edits_reply_for=ctx.edits_reply_for,
         )
 
-    def _fields(self, plan: _Plan, signal: StoredSignal | None) -> tuple[tuple[str, str], ...]:
+    def _fields(self, _: Translator, plan: _Plan, signal: StoredSignal | None) -> tuple[tuple[str, str], ...]:
         body = plan.request.body
         fields: list[tuple[str, str]] = []
         if plan.kind == "create":
             prices = plan.prices_after or SignalPrices()
-            fields.append(
-                ("Pair", f"{body.get('coin')}/{body.get('trade_market')} on {body.get('exchange')}")
+            pair = _(
+                "{coin}/{quote} on {exchange}",
+                coin=body.get("coin"),
+                quote=body.get("trade_market"),
+                exchange=body.get("exchange"),
             )
-            fields.append(("Side", str(body.get("type", "long")).upper()))
-            fields.append(("Entry", _entry_text(prices)))
-            fields.append(("Targets", ", ".join(str(t) for t in prices.targets) or "—"))
-            fields.append(("Stop", _fmt(prices.stop_loss)))
+            fields.append((_("Pair"), pair))
+            fields.append((_("Side"), str(body.get("type", "long")).upper()))
+            fields.append((_("Entry"), _entry_text(prices)))
+            fields.append((_("Targets"), ", ".join(str(t) for t in prices.targets) or "—"))
+            fields.append((_("Stop"), _fmt(prices.stop_loss)))
             if "leverage" in body or body.get("account") not in (None, "SPOT"):
                 margin = f" {str(body['margin_type']).lower()}" if body.get("margin_type") else ""
                 fields.append(
-                    ("Leverage", f"{body.get('leverage', 1)}x{margin} ({body.get('account', 'SPOT')})")
+                    (_("Leverage"), f"{body.get('leverage', 1)}x{margin} ({body.get('account', 'SPOT')})")
                 )
             if "invest" in body:
                 how = f" ({plan.invest_how})" if plan.invest_how else ""
-                fields.append(("Invest", f"{body['invest']}%{how}"))
+                fields.append((_("Invest"), f"{body['invest']}%{how}"))
             fields.append(("API", f"V{1 if plan.request.endpoint is Endpoint.CREATE_V1 else 2}"))
         elif plan.kind == "update":
-            fields += [("Changed", change) for change in plan.changes]
+            fields += [(_("Changed"), change) for change in plan.changes]
         elif plan.kind == "followup":
-            fields += _follow_up_fields(plan.request)
+            fields += _follow_up_fields(_, plan.request)
         if signal is not None and signal.parent_signal_id:
-            fields.append(("Signal id", signal.parent_signal_id))
+            fields.append((_("Signal id"), signal.parent_signal_id))
         elif signal is None and plan.request.parent_signal_id:
-            fields.append(("Signal id", plan.request.parent_signal_id))
-        fields += [("Note", note) for note in plan.notes]
+            fields.append((_("Signal id"), plan.request.parent_signal_id))
+        fields += [(_("Note"), note) for note in plan.notes]
         return tuple(fields)
 
-    def _reading_refused(self, refusal: Refusal, reply_to: str) -> BotReply:
+    def _reading_refused(self, _: Translator, refusal: Refusal, reply_to: str) -> BotReply:
+        """The parser's refusal: its explanation as it gives it (English), the bridge's words around it."""
         fields: list[tuple[str, str]] = []
         if refusal.line is not None:
-            where = f"line {refusal.line}" + (
-                f", column {refusal.column}" if refusal.column is not None else ""
-            )
-            fields.append(("Where", where))
+            if refusal.column is not None:
+                where = _("line {line}, column {column}", line=refusal.line, column=refusal.column)
+            else:
+                where = _("line {line}", line=refusal.line)
+            fields.append((_("Where"), where))
         if refusal.fragment:
-            fields.append(("At", f"“{refusal.fragment}”"))
+            fields.append((_("At"), f"“{refusal.fragment}”"))
         if refusal.expected:
-            fields.append(("Expected", ", ".join(refusal.expected)))
-        fields.append(("How to fix", _FIX_BY_EDIT))
-        return _refusal_reply("Not sent", refusal.message, reply_to, tuple(fields))
+            fields.append((_("Expected"), ", ".join(refusal.expected)))
+        fields.append((_("How to fix"), _(_FIX_BY_EDIT)))
+        return _refusal_reply(_, _("Not sent"), refusal.message, reply_to, tuple(fields))
 
 
 def _outcome_of(replies: list[BotReply]) -> str:
@@ -1147,40 +1244,42 @@ def _outcome_of(replies: list[BotReply]) -> str:
     return {SENT: "sent", UNKNOWN: "unknown"}.get(replies[0].reaction or "", "not sent")
 
 
+# Message ids, translated where they are shown.
 _FOLLOW_UP_WHAT = {
-    Endpoint.TAKEPROFIT: "Take profit added",
-    Endpoint.TRAILINGSTOP: "Trailing stop set",
-    Endpoint.REBUY: "Rebuy zone added",
-    Endpoint.DCA: "DCA level added",
-    Endpoint.UPDATEPRICE: "Prices updated",
-    Endpoint.CANCEL: "Signal cancelled",
+    Endpoint.TAKEPROFIT: N_("Take profit added"),
+    Endpoint.TRAILINGSTOP: N_("Trailing stop set"),
+    Endpoint.REBUY: N_("Rebuy zone added"),
+    Endpoint.DCA: N_("DCA level added"),
+    Endpoint.UPDATEPRICE: N_("Prices updated"),
+    Endpoint.CANCEL: N_("Signal cancelled"),
 }
 
 
-def _follow_up_fields(request: ApiRequest) -> list[tuple[str, str]]:
+def _follow_up_fields(_: Translator, request: ApiRequest) -> list[tuple[str, str]]:
     body = request.body
     fields: list[tuple[str, str]] = []
     if request.endpoint is Endpoint.TAKEPROFIT:
         amount = body.get("sell_amount_relative")
         if body.get("order_type") == "market":
-            fields.append(("Close", f"{amount}% at market"))
+            fields.append((_("Close"), _("{amount}% at market", amount=amount)))
         else:
-            fields.append(("Take profit", f"{amount}% at {body.get('sell_price')}"))
+            share = _("{amount}% at {price}", amount=amount, price=body.get("sell_price"))
+            fields.append((_("Take profit"), share))
     elif request.endpoint is Endpoint.REBUY:
-        fields.append(("Rebuy zone", f"{body.get('buy_price_min')} – {body.get('buy_price_max')}"))
+        fields.append((_("Rebuy zone"), f"{body.get('buy_price_min')} – {body.get('buy_price_max')}"))
         if "invest" in body:
-            fields.append(("Invest", f"{body['invest']}%"))
+            fields.append((_("Invest"), f"{body['invest']}%"))
     elif request.endpoint is Endpoint.DCA:
-        fields.append(("DCA buy", f"{body.get('buy_price')} ×{body.get('multiplier')}"))
+        fields.append((_("DCA buy"), f"{body.get('buy_price')} ×{body.get('multiplier')}"))
     elif request.endpoint is Endpoint.UPDATEPRICE:
-        names = {"entry_price_min": "Entry min", "entry_price_max": "Entry max", "stop_loss": "Stop"}
-        names.update({f"exit_price_{n}": f"Target {n}" for n in range(1, 7)})
+        names = {"entry_price_min": _("Entry min"), "entry_price_max": _("Entry max"), "stop_loss": _("Stop")}
+        names.update({f"exit_price_{n}": _("Target {n}", n=n) for n in range(1, 7)})
         fields += [(label, str(body[key])) for key, label in names.items() if key in body]
     if "trailing_stop_price" in body:
-        fields.append(
-            (
-                "Trailing stop",
-                f"trigger {body['trailing_stop_price']}, limit {body.get('trailing_stop_limit_price')}",
-            )
+        trail = _(
+            "trigger {trigger}, limit {limit}",
+            trigger=body["trailing_stop_price"],
+            limit=body.get("trailing_stop_limit_price"),
         )
+        fields.append((_("Trailing stop"), trail))
     return fields

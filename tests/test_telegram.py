@@ -62,6 +62,7 @@ def telegram_config(
     mode: str = "live",
     webhook: tuple[str, str] | None = None,
     env: dict[str, str] | None = None,
+    language: str = "en",
 ) -> BridgeConfig:
     """A channel (admins post) and a supergroup (admins, plus user LISTED) on the fake Bot API."""
     webhook_lines = ""
@@ -86,6 +87,7 @@ chat_id = "{CHANNEL}"
 api_key_env = "ALPHA_KEY"
 api_secret_env = "ALPHA_SECRET"
 mode = "{mode}"
+language = "{language}"
 
 [[channels]]
 name = "beta"
@@ -349,6 +351,23 @@ async def test_adapter_only_help_and_mode_commands(
     assert "Unknown mode" in unknown
     assert core.modes == {str(GROUP): "confirm"}
     assert core.handled == []  # commands are not calls
+
+
+async def test_adapter_only_help_status_and_mode_answer_in_the_channels_language(
+    fake: FakeTelegram,
+) -> None:
+    bridge = TelegramBridge(telegram_config(fake, language="ru"), ScriptedCore())
+    await bridge.start()
+    try:
+        fake.push(channel_post(CHANNEL, 30, "/help"))
+        fake.push(channel_post(CHANNEL, 31, "/status"))
+        fake.push(channel_post(CHANNEL, 32, "/mode dry-run"))
+        help_text, status, mode = [(await fake.next_call("sendMessage")).get("text") or "" for _ in range(3)]
+    finally:
+        await bridge.stop()
+    assert "превращает сигналы" in help_text and "TP4 70k" in help_text  # the examples stay as written
+    assert status == "В этом чате ещё нет сигналов."
+    assert mode == "Теперь режим <b>dry-run</b>."
 
 
 async def test_adapter_only_press_by_a_non_admin_is_refused_and_an_admin_press_edits_the_reply(
