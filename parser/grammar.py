@@ -13,13 +13,15 @@ import os
 import re
 import tempfile
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lark import Lark
+from lark import Lark, Token
+from lark.exceptions import LexError
 
 GRAMMAR_FILE = "calls.lark"
 KEYWORD_DIR = "keywords"
@@ -170,3 +172,57 @@ def calls_parser() -> Lark:
         return Lark(text, cache=cache_to, **options)
     except OSError:
         return Lark(text, **options)
+
+
+@cache
+def calls_items() -> Callable[[str], list[Token]]:
+    """The items of a message, as the parser of `calls_parser` sees them, without building a tree, each
+    with the spaces it absorbed (see `_absorb_spaces`) stripped from its value.
+
+    The grammar is `start: _item*`: every sequence of items is a valid message, so the LALR parse adds no
+    information to the token stream; it only costs time (about a third of a read).  Every parser state
+    accepts the same terminals, so the contextual lexer equals the basic lexer over all terminals: this
+    runs that lexer's compiled pattern in a tight loop (tests/test_parser_grammar.py checks that it gives
+    the same items as the parse).  Falls back to the full parse if this Lark version differs inside.
+    """
+    lark = calls_parser()
+    try:
+        lexer = lark._build_lexer()  # noqa: SLF001 - Lark.lex() would rebuild it on every call
+        patterns = lexer.scanner._mres  # noqa: SLF001
+        ignore = frozenset(lexer.ignore_types)
+        plain = not lexer.callback and len(patterns) == 1
+    except (AttributeError, TypeError):
+        plain = False
+    if not plain:
+        def parsed(text: str) -> list[Token]:
+            return [
+                Token.new_borrow_pos(t.type, t.rstrip(" \t"), t)
+                for t in lark.parse(text).children
+                if isinstance(t, Token)
+            ]
+
+        return parsed
+    match = patterns[0].match
+
+    def items(text: str) -> list[Token]:
+        out: list[Token] = []
+        pos, size, line, line_start = 0, len(text), 1, 0
+        while pos < size:
+            m = match(text, pos)
+            if m is None:
+                raise LexError(f"no item matches at line {line}, column {pos - line_start + 1}")
+            kind = m.lastgroup
+            end = m.end()
+            if kind not in ignore:
+                value = m.group()
+                out.append(
+                    Token(kind, value.rstrip(" \t"), pos, line, pos - line_start + 1, end_pos=end)
+                )
+            breaks = text.count("\n", pos, end)
+            if breaks:
+                line += breaks
+                line_start = text.rindex("\n", pos, end) + 1
+            pos = end
+        return out
+
+    return items

@@ -19,7 +19,7 @@ from typing import Literal
 from lark import Token
 from lark.exceptions import LarkError
 
-from parser.grammar import calls_parser, lexicon
+from parser.grammar import calls_items, lexicon
 from parser.layout import KEYWORDS as _KEYWORDS
 from parser.layout import OPENERS as _OPENERS
 from parser.layout import PRICES as _PRICES
@@ -274,24 +274,21 @@ class _Reader:
     # -- the reading ------------------------------------------------------------------------------
     def read(self) -> ReadingType:
         try:
-            tree = calls_parser().parse(self.norm.text)
+            tokens = calls_items()(self.norm.text)
         except LarkError as exc:  # the noise terminal takes any character, so this is a grammar bug
             line = getattr(exc, "line", None)
             column = getattr(exc, "column", None)
             return Refusal(
                 message=f"the message could not be read: {type(exc).__name__}", line=line, column=column
             )
-        # items carry the spaces after them (parser.grammar._absorb_spaces): strip them from the values
-        children = [t for t in tree.children if isinstance(t, Token)]
-        tokens = [
-            Token.new_borrow_pos(_EMOJI_LABELS.get(t.type, t.type), t.rstrip(" \t"), t)
-            if t[-1:] in (" ", "\t") or t.type in _EMOJI_LABELS
-            else t
-            for i, t in enumerate(children)
+        if any(t.type in _EMOJI_LABELS for t in tokens):
             # an emoji is a label only right before its price ("🎯 97000"); "🛑 Close all 🛑" is decoration
-            if t.type not in _EMOJI_LABELS
-            or (i + 1 < len(children) and children[i + 1].type in ("PRICE", "PRICE_K"))
-        ]
+            tokens = [
+                Token.new_borrow_pos(_EMOJI_LABELS[t.type], t, t) if t.type in _EMOJI_LABELS else t
+                for i, t in enumerate(tokens)
+                if t.type not in _EMOJI_LABELS
+                or (i + 1 < len(tokens) and tokens[i + 1].type in ("PRICE", "PRICE_K"))
+            ]
         first = self.decide_tokens(tokens)
         if isinstance(first, Refusal):
             merged = self.space_thousands(tokens)

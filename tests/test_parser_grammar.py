@@ -6,10 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
-from lark import Lark
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lark import Lark, Token
 
 from parser import grammar
-from parser.grammar import calls_parser, grammar_text, lexicon
+from parser.grammar import calls_items, calls_parser, grammar_text, lexicon
+from parser.normalize import normalize
 
 
 def test_every_placeholder_is_filled_from_a_keyword_table() -> None:
@@ -50,3 +53,36 @@ def test_unwritable_cache_places_fall_back_to_building_without_a_cache(
     monkeypatch.setattr(grammar.Path, "home", lambda: blocked)
     monkeypatch.setattr(grammar.tempfile, "gettempdir", lambda: str(blocked))
     assert grammar._cache_path("text") is False
+
+
+def _parsed_items(text: str) -> list[tuple[str, str, int | None, int | None, int | None]]:
+    return [
+        (t.type, t.rstrip(" \t"), t.start_pos, t.line, t.column)
+        for t in calls_parser().parse(text).children
+        if isinstance(t, Token)
+    ]
+
+
+def _fast_items(text: str) -> list[tuple[str, str, int | None, int | None, int | None]]:
+    return [(t.type, str(t), t.start_pos, t.line, t.column) for t in calls_items()(text)]
+
+
+CALL = (
+    "⚡️ #BTC/USDT LONG x10\nEntry Zone: 60000 - 61,000\nTargets:\n1) 63k\n2) 65000 - 20%\n"
+    "Stop Targets:\n1. 58000 (RR1-2)\n🎯 97000 🛑 93000 @bot https://t.me/x Стоп: 0,5"
+)
+
+
+def test_the_fast_item_scan_gives_exactly_the_items_of_the_lalr_parse() -> None:
+    text = normalize(CALL).text
+    assert _fast_items(text) == _parsed_items(text)
+
+
+ALPHABET = list("BTCUSDlongentrySL TP1 $#-/()%.,x\n0123456789kКвход🎯🛑✅")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(ALPHABET), max_size=80))
+def test_the_fast_item_scan_matches_the_parse_on_random_text(raw: str) -> None:
+    text = normalize(raw).text
+    assert _fast_items(text) == _parsed_items(text)
