@@ -151,6 +151,11 @@ CALLS = [
         call("short", ["3450"], ["3380", "3310"], "3510", leverage=5, margin="isolated"),
         id="zh-hant-call",
     ),
+    pytest.param(  # the "進場：市價": a market entry (sent as "market"; needs a price source)
+        "BTC/USDT 做多\n進場：市價\n止盈：63000\n止損：58000",
+        call("long", [], ["63000"], "58000", market=True),
+        id="zh-market-entry",
+    ),
     pytest.param(  # no spaces between Chinese words and numbers (composed)
         "BTC做多进场60000止盈63000止损58000",
         call("long", ["60000"], ["63000"], "58000"),
@@ -363,6 +368,12 @@ RENDER = {
     "ar": ("{coin}/USDT {side}\nالدخول: {entry}\nالأهداف: {tp1} - {tp2}\nوقف الخسارة: {sl}", "لونج", "شورت"),
     "uk": ("{coin}/USDT {side}\nВхід: {entry}\nЦілі: {tp1} {tp2}\nСтоп: {sl}", "ЛОНГ", "ШОРТ"),
 }
+DIGITS = {
+    "ascii": str.maketrans("", ""),
+    "arabic-indic": str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"),
+    "persian": str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"),
+    "full-width": str.maketrans("0123456789", "０１２３４５６７８９"),
+}
 NOISE = ["🚀", "🔥", "**", "#VIP", "@channel", "📈", "\u200f"]
 
 
@@ -373,9 +384,10 @@ NOISE = ["🚀", "🔥", "**", "#VIP", "@channel", "📈", "\u200f"]
     entry=st.integers(min_value=1000, max_value=90000),
     noise=st.lists(st.sampled_from(NOISE), max_size=3),
     coin=st.sampled_from(["BTC", "ETH", "SOL", "DOGE"]),
+    digits=st.sampled_from(sorted(DIGITS)),
 )
 def test_a_signal_rendered_in_any_language_with_noise_parses_back(
-    lang: str, long: bool, entry: int, noise: list[str], coin: str
+    lang: str, long: bool, entry: int, noise: list[str], coin: str, digits: str
 ) -> None:
     layout, long_word, short_word = RENDER[lang]
     step = max(entry // 20, 1)
