@@ -37,6 +37,14 @@ class Lexicon:
     keywords: dict[str, list[str]] = field(default_factory=dict)
     exchanges: dict[str, list[str]] = field(default_factory=dict)  # code -> names ("unsupported" too)
     stopwords: frozenset[str] = frozenset()
+    # keyword entries found only in tables of languages that write decimal commas ([numbers]
+    # decimal_comma = true): a message using one of them may write "60.000" for sixty thousand
+    decimal_comma_words: frozenset[str] = frozenset()
+
+    def is_decimal_comma_word(self, written: str) -> bool:
+        """Is this keyword, as written, a word of a decimal-comma language only?"""
+        pattern = _decimal_comma_pattern(self.decimal_comma_words)
+        return pattern is not None and pattern.fullmatch(written.strip().lstrip("#$")) is not None
 
     def exchange_code(self, written: str) -> str | None:
         """The API code for an exchange name as written; "unsupported" for known exchanges the API lacks."""
@@ -79,21 +87,38 @@ def _target_index(entries: list[str]) -> str:
     )
 
 
+@cache
+def _decimal_comma_pattern(words: frozenset[str]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    body = "|".join(_phrase(w) for w in sorted(words, key=lambda e: (-len(e), e)))
+    return re.compile(f"(?:{body})", re.IGNORECASE)
+
+
 def _read_tables() -> Lexicon:
     keywords: dict[str, list[str]] = {}
     exchanges: dict[str, list[str]] = {}
     stopwords: set[str] = set()
+    comma_words: set[str] = set()
+    dot_words: set[str] = set()
     folder = resources.files("grammars").joinpath(KEYWORD_DIR)
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if not item.name.endswith(".toml"):
             continue
         data: dict[str, Any] = tomllib.loads(item.read_text(encoding="utf-8"))
+        decimal_comma = bool(data.get("numbers", {}).get("decimal_comma", False))
         for role, words in data.get("keywords", {}).items():
             keywords.setdefault(role, []).extend(words)
+            (comma_words if decimal_comma else dot_words).update(w.lower() for w in words)
         for code, names in data.get("exchanges", {}).items():
             exchanges.setdefault(code, []).extend(names)
         stopwords.update(w.lower() for w in data.get("stopwords", {}).get("words", []))
-    return Lexicon(keywords=keywords, exchanges=exchanges, stopwords=frozenset(stopwords))
+    return Lexicon(
+        keywords=keywords,
+        exchanges=exchanges,
+        stopwords=frozenset(stopwords),
+        decimal_comma_words=frozenset(comma_words - dot_words),
+    )
 
 
 @cache

@@ -211,7 +211,7 @@ class _Reader:
         if value is None and token.type == "PRICE" and is_ambiguous_dot(str(token)):
             raise _Refuse(
                 f"cannot tell whether the dot in {str(token).strip()!r} is a decimal point or a thousands "
-                "separator (this message uses both styles)",
+                "separator; write the number without thousands separators",
                 token,
             )
         if value is None:
@@ -303,7 +303,12 @@ class _Reader:
     def decide_tokens(self, tokens: list[Token]) -> ReadingType:
         self._values = {}
         w = walk(tokens, self.norm.text)
-        self.style = comma_style([str(t) for t in w.numbers])
+        # "Einstieg: 60.000": in a decimal-comma language a lone dot group may be thousands (refused)
+        comma_language = any(
+            self.lex.is_decimal_comma_word(str(t)) for kind in w.flags for t in w.flags[kind]
+            if kind not in ("PAIR", "SYMBOL", "EXCHANGE")
+        ) if self.lex.decimal_comma_words else False
+        self.style = comma_style([str(t) for t in w.numbers], decimal_comma_language=comma_language)
         try:
             return self.decide(w)
         except _Refuse as r:

@@ -476,3 +476,10 @@ def test_dot_grouped_thousands_are_read_whole_never_by_a_prefix() -> None:
 def test_digits_in_no_price_form_are_refused_not_dropped() -> None:
     r = refusal("ETH long entry 0.45 TP 0.5,0.6 SL 0.4")
     assert "0.5,0.6" in r.message
+
+
+def test_a_lone_dot_group_in_a_decimal_comma_language_is_refused_not_read_small() -> None:
+    r = refusal("BTC/USDT LONG\nEinstieg: 60.000\nZiele: 63.000 / 65.000\nStop: 58.000")
+    assert "60.000" in r.message
+    s = signal("BTC/USDT LONG\nEntry: 60.000\nTargets: 63.000 / 65.000\nStop: 58.000")
+    assert s.entry.prices == (D("60.000"),)  # English keywords: a decimal point
