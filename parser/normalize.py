@@ -37,6 +37,9 @@ _PUNCTUATION = {
     "\u060c": ", ",
     "\u3001": ", ",
     "\uff0c": ", ",
+    # the Chinese question particle ends a question as "?" does (and a question is never an order)
+    "\u5417": "\u5417?",
+    "\u55ce": "\u55ce?",
 }
 # The CJK wave dashes: a range between two numbers ("0.52～0.55"), otherwise noise.
 _WAVES = frozenset("\uff5e\u301c")
@@ -82,7 +85,7 @@ class Normalized:
 # Characters the slow path rewrites; a text without any of them (and already NFKC) is its own normal form.
 _SPECIAL = re.compile(
     "[\r*\u200b-\u200f\u2060-\u2064\ufeff\u00ad\ufe0e\ufe0f\u20e3\u2010-\u2015\u2212\u2043\ufe58\ufe63"
-    "\uff0d\u00a0\u2007\u202f\u3000\u061c\u202a-\u202e\u2066-\u2069\u060c\u061f\u066a-\u066c\u3001\u301c]"
+    "\uff0d\u00a0\u2007\u202f\u3000\u061c\u202a-\u202e\u2066-\u2069\u060c\u061f\u066a-\u066c\u3001\u301c\u5417\u55ce]"
     "|(?![0-9])\\d"  # digits of other scripts (Arabic-Indic, Persian, Devanagari, ...): NFKC keeps them
 )
 

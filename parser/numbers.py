@@ -85,9 +85,10 @@ def comma_style(raws: list[str], *, decimal_comma_language: bool = False) -> Com
     if seen:
         style = seen.pop()
         # one "3,61" among four "3,840"-like numbers is more likely a typo than a message in decimal commas
-        # (and one "0,5" among four "1.250" would turn four prices a thousand times bigger)
+        # (and one "0,5" among four "1.250" would turn four prices a thousand times bigger) -- unless the
+        # message's words are of a decimal-comma language too: then words and number agree
         ambiguous = sum(1 for r in raws if is_ambiguous_comma(r) or is_ambiguous_dot(r))
-        if style is CommaStyle.DECIMAL and ambiguous > len(evidence):
+        if style is CommaStyle.DECIMAL and ambiguous > len(evidence) and not decimal_comma_language:
             return CommaStyle.CONFLICT
         return style
     return CommaStyle.THOUSANDS
