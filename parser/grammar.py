@@ -13,9 +13,9 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -43,8 +43,7 @@ class Lexicon:
 
     def is_decimal_comma_word(self, written: str) -> bool:
         """Is this keyword, as written, a word of a decimal-comma language only?"""
-        pattern = _decimal_comma_pattern(self.decimal_comma_words)
-        return pattern is not None and pattern.fullmatch(written.strip().lstrip("#$")) is not None
+        return _is_decimal_comma_word(self.decimal_comma_words, written.strip().lstrip("#$").lower())
 
     def exchange_code(self, written: str) -> str | None:
         """The API code for an exchange name as written; "unsupported" for known exchanges the API lacks."""
@@ -66,12 +65,19 @@ def _alternation(entries: list[str]) -> str:
     body = "|".join(_phrase(e) for e in ordered)
     # The lookahead on the first letters lets the lexer skip a whole table in one step where no entry can
     # start (most positions): it is what keeps thirty keyword tables fast.
-    firsts = {e[0].lower() for e in ordered}
+    firsts = {c.lower() for e in ordered for c in _first_chars(e)}
     guard = ""
     if all(c.isalpha() for c in firsts):
         letters = "".join(sorted(firsts | {c.upper() for c in firsts}))
         guard = rf"(?=[#$]?[{letters}])"
     return rf"{guard}(?<![{_LETTER}_])[#$]?(?:{body})(?![{_LETTER}])"
+
+
+def _first_chars(entry: str) -> str:
+    # "[aä]nderung" may start with either letter of its leading class
+    if entry.startswith("[") and "]" in entry:
+        return entry[1 : entry.index("]")]
+    return entry[0]
 
 
 def _target_index(entries: list[str]) -> str:
@@ -93,6 +99,12 @@ def _decimal_comma_pattern(words: frozenset[str]) -> re.Pattern[str] | None:
         return None
     body = "|".join(_phrase(w) for w in sorted(words, key=lambda e: (-len(e), e)))
     return re.compile(f"(?:{body})", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _is_decimal_comma_word(words: frozenset[str], written: str) -> bool:
+    pattern = _decimal_comma_pattern(words)
+    return pattern is not None and pattern.fullmatch(written) is not None
 
 
 def _read_tables() -> Lexicon:
@@ -199,6 +211,39 @@ def calls_parser() -> Lark:
         return Lark(text, **options)
 
 
+# The first-letter guard that opens every keyword terminal (see `_alternation`).
+_GUARD = re.compile(r"^\(\?i:\(\?:\(\?=\[#\$\]\?\[([^\]\\]+)\]\)")
+
+
+def _guarded_pattern(terminals: Iterable[Any], flags: int) -> re.Pattern[str]:
+    """The lexer's alternation, in the lexer's order, with each run of keyword terminals behind one
+    lookahead on all their first letters: a digit, a bracket or an emoji then skips thirty keyword tables
+    in one step.  Each terminal keeps its own guard, so what matches, and as what, is unchanged."""
+    parts: list[str] = []
+    run: list[str] = []
+    letters: set[str] = set()
+
+    def close_run() -> None:
+        if run:
+            union = "".join(sorted(letters))
+            parts.append(f"(?=[#$]?[{union}])(?:{'|'.join(run)})")
+            run.clear()
+            letters.clear()
+
+    for t in terminals:
+        regexp = t.pattern.to_regexp()
+        alternative = f"(?P<{t.name}>{regexp})"
+        guard = _GUARD.match(regexp)
+        if guard is None:
+            close_run()
+            parts.append(alternative)
+            continue
+        run.append(alternative)
+        letters.update(guard.group(1))
+    close_run()
+    return re.compile("|".join(parts), flags)
+
+
 @cache
 def calls_items() -> Callable[[str], list[Token]]:
     """The items of a message, as the parser of `calls_parser` sees them, without building a tree, each
@@ -227,7 +272,12 @@ def calls_items() -> Callable[[str], list[Token]]:
             ]
 
         return parsed
-    match = patterns[0].match
+    # only these terminals can hold a line break (Lark works it out from their patterns)
+    multiline = frozenset(lexer.newline_types)
+    try:
+        match = _guarded_pattern(lexer.terminals, lexer.g_regex_flags).match
+    except (re.error, AttributeError):
+        match = patterns[0].match
 
     def items(text: str) -> list[Token]:
         out: list[Token] = []
@@ -237,13 +287,15 @@ def calls_items() -> Callable[[str], list[Token]]:
             if m is None:
                 raise LexError(f"no item matches at line {line}, column {pos - line_start + 1}")
             kind = m.lastgroup
+            if kind is None:
+                raise LexError(f"no item matches at line {line}, column {pos - line_start + 1}")
             end = m.end()
             if kind not in ignore:
                 value = m.group()
                 out.append(
                     Token(kind, value.rstrip(" \t"), pos, line, pos - line_start + 1, end_pos=end)
                 )
-            breaks = text.count("\n", pos, end)
+            breaks = text.count("\n", pos, end) if kind in multiline else 0
             if breaks:
                 line += breaks
                 line_start = text.rindex("\n", pos, end) + 1

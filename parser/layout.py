@@ -144,7 +144,9 @@ def walk(tokens: list[Token], text: str) -> Walk:
         in_paren, pure = paren_groups(toks)
         outside_types = {t.type for i, t in enumerate(toks) if not in_paren[i]}
         has_label = not outside_types.isdisjoint(LABEL_ROLE)
-        history = "PREVIOUS" in outside_types or any(t.type == "PREVIOUS" for t in toks)
+        history = "PREVIOUS" in outside_types or (
+            "PREVIOUS" in w.flags and any(t.type == "PREVIOUS" for t in toks)
+        )
         if current is not None and (
             not current.strong or (not has_label and not outside_types <= VALUE_TYPES)
         ):
@@ -293,7 +295,10 @@ def paren_groups(toks: list[Token]) -> tuple[list[bool], list[bool]]:
     """For each token: is it inside parentheses, and is its group only prices ("(88000-87900)")?"""
     in_paren = [False] * len(toks)
     pure = [True] * len(toks)
-    if not any(t.type == "LPAR" for t in toks):
+    for t in toks:
+        if t.type == "LPAR":
+            break
+    else:
         return in_paren, pure
     depth = 0
     start = 0
