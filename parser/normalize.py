@@ -111,6 +111,12 @@ def _normalize_slowly(original: str) -> Normalized:
             origin.extend(range(done, start))
         done = end
         piece = match.group(0)
+        if piece == "\u200c" and _between_arabic_letters(original, start):
+            # Persian writes a zero-width non-joiner inside a word between its parts ("تارگت‌ها", targets):
+            # a space keeps "تارگت" a word of its own for the keyword tables
+            chars.append(" ")
+            origin.append(start)
+            continue
         if piece in ("**", "\r") or piece in _INVISIBLE:  # Markdown bold, CR, zero-width: dropped
             continue
         if piece[-1] == _KEYCAP:  # keycap 1️⃣ -> "1) " (a styled digit such as 𝟯 is only a digit)
@@ -151,6 +157,11 @@ def _normalize_slowly(original: str) -> Normalized:
     if decimal_slashes:
         text = "".join("." if c == "/" and origin[i] in decimal_slashes else c for i, c in enumerate(text))
     return Normalized(text=_fix_mixed_scripts(text), origin=origin, original=original)
+
+
+def _between_arabic_letters(original: str, at: int) -> bool:
+    before, after = original[at - 1 : at], original[at + 1 : at + 2]
+    return bool(before and after) and all("\u0600" <= c <= "\u06ff" and c.isalpha() for c in before + after)
 
 
 def _between_digits(original: str, start: int, end: int) -> bool:

@@ -166,3 +166,8 @@ def test_tables_of_decimal_comma_languages_say_so() -> None:
     assert {"de", "es", "pt", "tr", "id", "vi", "sv"} <= flagged
     # Russian and Ukrainian channels write decimal points as often as commas ("стоп 1.553"): not flagged
     assert not {"en", "ru", "uk"} & flagged
+
+
+def test_a_persian_zero_width_non_joiner_inside_a_word_becomes_a_space_elsewhere_it_is_dropped() -> None:
+    assert normalize("تارگت\u200cها: ۶۳۰۰۰").text == "تارگت ها: 63000"
+    assert normalize("BTC\u200c long").text == "BTC long"
