@@ -186,6 +186,13 @@ CALLS = [
         call("long", ["60000"], ["63000", "65000"], "58000", leverage=10),
         id="ar-call",
     ),
+    pytest.param(  # labels of an Arabic Binance Square example (binance.bh/square/post/28614294763746:
+        # "الزوج: BTC/USDT", "سعر الدخول: 20,000 USDT", "الرافعة المالية: 10x", "الصفقة: Long (شراء)")
+        "الزوج: BTC/USDT\nسعر الدخول: 20,000\nالرافعة المالية: 10x\nالصفقة: Long (شراء)\n"
+        "Take Profit: 21,000\nStop Loss: 19,500",
+        call("long", ["20000"], ["21000"], "19500", leverage=10),
+        id="ar-square-layout",
+    ),
     pytest.param(
         "ETH/USDT شورت\nسعر الدخول: ٣٤٥٠٫٥\nالاهداف: ٣٣٨٠ - ٣٣١٠\nستوب: ٣٥١٠",
         call("short", ["3450.5"], ["3380", "3310"], "3510"),
