@@ -472,3 +472,16 @@ NEGATED = [
 @pytest.mark.parametrize(("lang", "text"), NEGATED, ids=[f"{n[0]}-{i}" for i, n in enumerate(NEGATED)])
 def test_a_negated_or_questioned_order_is_not_an_order(lang: str, text: str) -> None:
     assert read_message(text).kind == "none"
+
+
+STOP_WORDS = [
+    ("es", "BTC/USDT Largo\nEntrada: 60000\nObjetivos: 63000 65000\nStop: pronto"),
+    ("zh", "BTC/USDT 做多\n进场：60000\n止盈：63000\n止损：稍后"),
+    ("de", "BTC/USDT LONG\nEinstieg: 60000\nZiele: 63000 65000\nStop: 58000abc"),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="a stop label with a word for its value is dropped (request R8)")
+@pytest.mark.parametrize(("lang", "text"), STOP_WORDS, ids=[s[0] for s in STOP_WORDS])
+def test_a_word_where_the_stop_price_must_be_is_refused(lang: str, text: str) -> None:
+    assert read_message(text).kind == "error"
