@@ -171,3 +171,22 @@ def test_tables_of_decimal_comma_languages_say_so() -> None:
 def test_a_persian_zero_width_non_joiner_inside_a_word_becomes_a_space_elsewhere_it_is_dropped() -> None:
     assert normalize("تارگت\u200cها: ۶۳۰۰۰").text == "تارگت ها: 63000"
     assert normalize("BTC\u200c long").text == "BTC long"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.characters(codec="utf-8"),
+            st.sampled_from(list("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬٪،؟：，、～〜吗嗎\u200c\u200f\u2067\u20e3\ufe0f")),
+        ),
+        max_size=60,
+    )
+)
+def test_any_text_normalises_with_an_exact_map_and_reads_without_an_internal_error(text: str) -> None:
+    norm = normalize(text)
+    assert len(norm.origin) == len(norm.text)
+    assert list(norm.origin) == sorted(norm.origin)
+    assert all(0 <= i < len(text) for i in norm.origin)
+    reading = read_message(text)
+    assert "could not be read (" not in getattr(reading, "message", "")
