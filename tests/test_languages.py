@@ -69,6 +69,16 @@ CALLS = [
         call("short", ["3450.5"], ["3380.2", "3310"], "3510", leverage=5, margin="isolated"),
         id="es-decimal-comma",
     ),
+    pytest.param(  # composed: Latin American Spanish writes decimal points; "0.5234" shows it
+        "BTC/USDT Largo\nEntrada: 0.5234\nObjetivos: 0.5400\nStop: 0.5100",
+        call("long", ["0.5234"], ["0.5400"], "0.5100"),
+        id="es-decimal-points",
+    ),
+    pytest.param(  # composed: only "1.553"-like numbers in a decimal-comma language: 1.553 or 1553? refused
+        "BTC/USDT Largo\nEntrada: 1.553\nObjetivos: 1.600 / 1.650\nStop: 1.500",
+        {"kind": "error"},
+        id="es-ambiguous-dots-refused",
+    ),
     # -- Portuguese: "preço de entrada, stop-loss e objetivos" (app.studiotv.net/pt/learn/glossary/shilling:
     # "stop-loss em 0,10; objetivos em 0,15/0,18"); alvos, alavancagem: composed layout.
     pytest.param(
@@ -104,6 +114,16 @@ CALLS = [
         "SOL/USDT LONG\nIngång: 142,5\nMål: 150 / 158,5\nStop loss: 135",
         call("long", ["142.5"], ["150", "158.5"], "135"),
         id="sv-decimal-comma",
+    ),
+    pytest.param(  # composed: Swedish groups thousands with spaces and writes a decimal comma
+        "ETH/USDT LONG\nIngång: 1 977,63\nMål: 2 050 / 2 100\nStopp: 1 900",
+        call("long", ["1977.63"], ["2050", "2100"], "1900"),
+        id="sv-space-thousands",
+    ),
+    pytest.param(
+        "BTC/USDT LONG\nIngång: 95 400\nMål: 97 000 / 99 000\nStopp: 94 000",
+        call("long", ["95400"], ["97000", "99000"], "94000"),
+        id="sv-space-thousands-integers",
     ),
     # -- Turkish: giriş, hedefler, kaldıraç (issue 8); "zararı durdur", "Kâr al" (gate TR crypto-wiki,
     # apim.gateapi.io/tr/crypto-wiki/...take-profit...); upper case with dotted İ; composed.
