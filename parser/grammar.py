@@ -281,24 +281,24 @@ def calls_items() -> Callable[[str], list[Token]]:
 
     def items(text: str) -> list[Token]:
         out: list[Token] = []
+        append = out.append  # the loop runs once per item: local names keep it tight
         pos, size, line, line_start = 0, len(text), 1, 0
         while pos < size:
             m = match(text, pos)
-            if m is None:
-                raise LexError(f"no item matches at line {line}, column {pos - line_start + 1}")
-            kind = m.lastgroup
+            kind = m.lastgroup if m is not None else None
             if kind is None:
                 raise LexError(f"no item matches at line {line}, column {pos - line_start + 1}")
-            end = m.end()
+            end = m.end()  # type: ignore[union-attr]
             if kind not in ignore:
-                value = m.group()
-                out.append(
-                    Token(kind, value.rstrip(" \t"), pos, line, pos - line_start + 1, end_pos=end)
-                )
-            breaks = text.count("\n", pos, end) if kind in multiline else 0
-            if breaks:
-                line += breaks
-                line_start = text.rindex("\n", pos, end) + 1
+                value = text[pos:end]
+                if value[-1] in " \t":
+                    value = value.rstrip(" \t")
+                append(Token(kind, value, pos, line, pos - line_start + 1, end_pos=end))
+            if kind in multiline:
+                breaks = text.count("\n", pos, end)
+                if breaks:
+                    line += breaks
+                    line_start = text.rindex("\n", pos, end) + 1
             pos = end
         return out
 

@@ -95,6 +95,7 @@ _HEAD = re.compile(r"\d{1,3}(?: \d{3})*")
 _GROUP = re.compile(r"\d{3}")
 # Emoji labels of the grammar and the label each stands for.
 _EMOJI_LABELS = {"EMOJI_TARGET": "TARGET", "EMOJI_STOP": "STOP"}
+_QUESTION_END = re.compile(r"\?\s*$")
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
 _COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}", re.IGNORECASE)
 
@@ -303,12 +304,17 @@ class _Reader:
     def decide_tokens(self, tokens: list[Token]) -> ReadingType:
         self._values = {}
         w = walk(tokens, self.norm.text)
-        # "Einstieg: 60.000": in a decimal-comma language a lone dot group may be thousands (refused)
-        comma_language = any(
+        raws = [str(t) for t in w.numbers]
+        # "Einstieg: 60.000": in a decimal-comma language a lone dot group may be thousands (refused);
+        # it only matters when a number has a dot
+        comma_language = bool(self.lex.decimal_comma_words) and any("." in r for r in raws) and any(
             self.lex.is_decimal_comma_word(str(t)) for kind in w.flags for t in w.flags[kind]
             if kind not in ("PAIR", "SYMBOL", "EXCHANGE")
-        ) if self.lex.decimal_comma_words else False
-        self.style = comma_style([str(t) for t in w.numbers], decimal_comma_language=comma_language)
+        )
+        if any("," in r or "." in r for r in raws):
+            self.style = comma_style(raws, decimal_comma_language=comma_language)
+        else:
+            self.style = CommaStyle.THOUSANDS  # no separator in any number: nothing to decide
         try:
             return self.decide(w)
         except _Refuse as r:
@@ -350,7 +356,9 @@ class _Reader:
             return Chatter()  # "TP2 REACHED / Secure profits!": a report with advice, no order to close all
         if any(t.type == "RMULT" for line in w.lines.values() for t in line) and not f("ENTRY"):
             return Chatter()  # "тейк 0.89R": a result in R
-        if re.search(r"\?\s*$", self.norm.text) or "?" in self.norm.text.split("\n", 1)[0]:
+        if "?" in self.norm.text and (
+            _QUESTION_END.search(self.norm.text) or "?" in self.norm.text.split("\n", 1)[0]
+        ):
             # "BTC long 60000 tp 61000 sl 59000, good idea?", "Anyone else long SOL from 180? SL at 170
             # for me": a question is talk about a trade, not an order
             return Chatter()
@@ -438,7 +446,9 @@ class _Reader:
                 raise _Refuse("'buy' opens a long, but the stop and targets are a short's", market_word)
             return made
         # ---- follow-ups: each must lead its line ("Close TRB", not "a daily close above 45k") ----
-        if re.search(r"\?\s*$", self.norm.text) or "?" in self.norm.text.split("\n")[0]:
+        if "?" in self.norm.text and (
+            _QUESTION_END.search(self.norm.text) or "?" in self.norm.text.split("\n", 1)[0]
+        ):
             return Chatter()  # "Close BTC?", "move SL to entry or wait?": a question is not an order
         scope = self.scope(w)
         if coin is None:  # "ETH 🚀| Stops moved to BE", "Close TRB"
