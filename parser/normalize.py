@@ -92,8 +92,23 @@ _SPECIAL = re.compile(
 
 def normalize(original: str) -> Normalized:
     if not _SPECIAL.search(original) and (original.isascii() or unicodedata.is_normalized("NFKC", original)):
-        return Normalized(text=_fix_mixed_scripts(original), origin=range(len(original)), original=original)
+        text = _percent_after(_fix_mixed_scripts(original))
+        return Normalized(text=text, origin=range(len(original)), original=original)
     return _normalize_slowly(original)
+
+
+# Turkish (and some Arabic) posts write the percent sign first: "Kapat %50" is "close 50%".  Read as a bare
+# 50 it would be a price, or lost, and the close would take everything.  The sign moves behind the number
+# within the same span, so lengths and the column map stay as they are.
+_PERCENT_FIRST = re.compile(r"(?<![\w.,%])%[ \t]?(\d+(?:[.,]\d+)?)(?![\d%])")
+
+
+def _percent_after(text: str) -> str:
+    if "%" not in text:
+        return text
+    return _PERCENT_FIRST.sub(
+        lambda m: m.group(1) + "%" + " " * (len(m.group(0)) - len(m.group(1)) - 1), text
+    )
 
 
 _WORK = re.compile(r"[0-9#*]\ufe0f?\u20e3|[^\x00-\x7f]|\*\*|\r")
@@ -156,7 +171,7 @@ def _normalize_slowly(original: str) -> Normalized:
     text = "".join(chars)
     if decimal_slashes:
         text = "".join("." if c == "/" and origin[i] in decimal_slashes else c for i, c in enumerate(text))
-    return Normalized(text=_fix_mixed_scripts(text), origin=origin, original=original)
+    return Normalized(text=_percent_after(_fix_mixed_scripts(text)), origin=origin, original=original)
 
 
 def _between_arabic_letters(original: str, at: int) -> bool:

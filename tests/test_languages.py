@@ -505,3 +505,14 @@ STOP_WORDS = [
 @pytest.mark.parametrize(("lang", "text"), STOP_WORDS, ids=[s[0] for s in STOP_WORDS])
 def test_a_word_where_the_stop_price_must_be_is_refused(lang: str, text: str) -> None:
     assert read_message(text).kind == "error"
+
+
+def test_turkish_percent_first_shares_and_partial_close() -> None:
+    # composed: Turkish writes the percent sign before the number ("%50")
+    reading = read_message(
+        "BTC/USDT LONG\nGiriş: 60000\nHedef 1: 63000 - %50\nHedef 2: 65000 - %50\nStop: 58000"
+    )
+    assert reading.kind == "create"
+    assert [(t.price, t.share) for t in reading.targets] == [(D(63000), D(50)), (D(65000), D(50))]
+    close = read_message("BTC %50 kapat")
+    assert (close.kind, close.percent) == ("close", D(50))

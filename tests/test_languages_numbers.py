@@ -190,3 +190,15 @@ def test_any_text_normalises_with_an_exact_map_and_reads_without_an_internal_err
     assert all(0 <= i < len(text) for i in norm.origin)
     reading = read_message(text)
     assert "could not be read (" not in getattr(reading, "message", "")
+
+
+def test_a_percent_sign_written_first_is_read_as_the_same_percentage() -> None:
+    # Turkish writes "%50" for 50%: "Kapat %50" closes half, never everything
+    norm = normalize("Kapat %50 BTC")
+    assert norm.text == "Kapat 50% BTC"
+    start = norm.text.index("50%")
+    assert norm.fragment(start, start + 3) == "%50"
+    assert normalize("x%50").text == "x%50"  # glued to a word: left alone
+    reading = read_message("Kapat %50 BTC")
+    assert reading.kind == "close"
+    assert reading.percent == Decimal(50)
