@@ -516,3 +516,38 @@ def test_turkish_percent_first_shares_and_partial_close() -> None:
     assert [(t.price, t.share) for t in reading.targets] == [(D(63000), D(50)), (D(65000), D(50))]
     close = read_message("BTC %50 kapat")
     assert (close.kind, close.percent) == ("close", D(50))
+
+
+# -- half and partial closes (composed with each table's `half` / `partial` words)
+HALVES = [
+    ("es", "Cerrar la mitad BTC"),
+    ("pt", "Fechar metade BTC"),
+    ("sv", "Stäng hälften BTC"),
+    ("id", "Tutup setengah BTC"),
+    ("vi", "Đóng lệnh một nửa BTC"),
+    ("zh", "BTC 平仓一半"),
+    ("ar", "إغلاق نصف BTC"),
+]
+PARTIALS = [
+    ("es", "Cierre parcial BTC"),
+    ("zh", "BTC 部分平仓"),
+    ("uk", "Частково закриваємо BTC"),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="the reader's half rule knows en/ru only (request R9)")
+@pytest.mark.parametrize(("lang", "text"), HALVES, ids=[h[0] for h in HALVES])
+def test_a_half_close_in_each_language_closes_half(lang: str, text: str) -> None:
+    reading = read_message(text)
+    assert (reading.kind, reading.percent) == ("close", D(50))
+
+
+@pytest.mark.xfail(strict=True, reason="the reader's partial rule knows en/ru only (request R9)")
+@pytest.mark.parametrize(("lang", "text"), PARTIALS, ids=[p[0] for p in PARTIALS])
+def test_a_partial_close_without_its_share_is_refused(lang: str, text: str) -> None:
+    assert read_message(text).kind == "error"
+
+
+def test_a_ukrainian_half_close_closes_half() -> None:
+    reading = read_message("Закриваємо половину BTC")
+    assert (reading.kind, reading.percent) == ("close", D(50))
