@@ -483,3 +483,8 @@ def test_a_lone_dot_group_in_a_decimal_comma_language_is_refused_not_read_small(
     assert "60.000" in r.message
     s = signal("BTC/USDT LONG\nEntry: 60.000\nTargets: 63.000 / 65.000\nStop: 58.000")
     assert s.entry.prices == (D("60.000"),)  # English keywords: a decimal point
+
+
+@pytest.mark.parametrize("text", ["Не закрываем BTC", "Не отменяем BTC", "не переносим стоп"])
+def test_a_negated_russian_action_is_no_order(text: str) -> None:
+    assert isinstance(read_message(text), Chatter)
