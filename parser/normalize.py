@@ -43,10 +43,16 @@ _PUNCTUATION = {
 }
 # The CJK wave dashes: a range between two numbers ("0.52～0.55"), otherwise noise.
 _WAVES = frozenset("\uff5e\u301c")
-# Eastern Arabic digits; between two of them a slash is the decimal separator Persian writers type
-# ("۰/۵" = 0.5).  A list written "۱۰۰/۱۱۰/۱۲۰" then has two points and is refused, never misread.
+# Eastern Arabic digits.  Persian writers type a slash for the decimal point ("۰/۵" = 0.5), but a slash
+# also lists values ("۳۳۸۰/۳۳۱۰", two targets).  The message decides, as for commas: a "۰/..." can only
+# be a decimal, so then every slash between Eastern digits is; a "٫" or "." between Eastern digits shows
+# the message writes its decimals that way, so its slashes list values; with neither, "۱۲/۱۵" (12.15, or
+# 12 and 15?) becomes an unreadable number and the reading refuses it.  (Only without spaces: "۱۲ / ۱۵"
+# is a list as in any language.)
 _EASTERN_DIGIT = "\u0660-\u0669\u06f0-\u06f9"
 _EASTERN_SLASH = re.compile(f"(?<=[{_EASTERN_DIGIT}])/(?=[{_EASTERN_DIGIT}])")
+_EASTERN_ZERO_SLASH = re.compile(f"(?<![{_EASTERN_DIGIT}])[\u0660\u06f0]/(?=[{_EASTERN_DIGIT}])")
+_EASTERN_POINT = re.compile(f"[{_EASTERN_DIGIT}][\u066b.][{_EASTERN_DIGIT}]")
 
 # Cyrillic letters that look like Latin ones, and back.  Used only inside words mixing both scripts.
 _CYR_TO_LAT = dict(zip("АВЕКМНОРСТХаеорсухіІЅѕ", "ABEKMHOPCTXaeopcyxiISs", strict=True))
@@ -118,7 +124,7 @@ def _normalize_slowly(original: str) -> Normalized:
     chars: list[str] = []
     origin: list[int] = []
     done = 0
-    decimal_slashes = {m.start() for m in _EASTERN_SLASH.finditer(original)}
+    slashes, decimal_slashes = _eastern_slashes(original)
     for match in _WORK.finditer(original):
         start, end = match.span()
         if start > done:  # plain ASCII between two places that need work: copied as it is
@@ -169,9 +175,26 @@ def _normalize_slowly(original: str) -> Normalized:
         chars.append(original[done:])
         origin.extend(range(done, len(original)))
     text = "".join(chars)
-    if decimal_slashes:
-        text = "".join("." if c == "/" and origin[i] in decimal_slashes else c for i, c in enumerate(text))
+    if slashes:
+        # a decimal slash becomes "."; an undecidable one ".0." -- a number with two points, which no price
+        # form takes and the reader refuses (its message quotes the original, "۱۲/۱۵"); a list one stays
+        marks = {at: "." if decimal_slashes else ".0." for at in slashes}
+        pieces = [marks.get(origin[i], c) if c == "/" else c for i, c in enumerate(text)]
+        origin = [o for i, o in enumerate(origin) for _ in pieces[i]]
+        text = "".join(pieces)
     return Normalized(text=_percent_after(_fix_mixed_scripts(text)), origin=origin, original=original)
+
+
+def _eastern_slashes(original: str) -> tuple[set[int], bool]:
+    """The slashes between Eastern digits that do not list values, and whether they are decimal points."""
+    slashes = {m.start() for m in _EASTERN_SLASH.finditer(original)}
+    if not slashes:
+        return set(), False
+    if _EASTERN_ZERO_SLASH.search(original):
+        return slashes, True
+    if _EASTERN_POINT.search(original):
+        return set(), False  # the message writes its decimals with a point: slashes list values
+    return slashes, False
 
 
 def _between_arabic_letters(original: str, at: int) -> bool:

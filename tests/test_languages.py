@@ -194,10 +194,20 @@ CALLS = [
         call("long", ["60000"], ["63000", "65000"], "58000", leverage=10),
         id="fa-call",
     ),
-    pytest.param(  # Persian writers type "/" or "٫" for the decimal point (composed)
-        "ETH/USDT شورت\nورود: ۳۴۵۰٫۵\nتارگت: ۳۳۸۰/۵ - ۳۳۱۰\nاستاپ: ۳۵۱۰",
-        call("short", ["3450.5"], ["3380.5", "3310"], "3510"),
-        id="fa-decimal-separators",
+    pytest.param(  # composed: Persian writers type "٫" or "/" for the decimal point
+        "ETH/USDT شورت\nورود: ۳۴۵۰٫۵\nتارگت: ۳۳۸۰/۳۳۱۰\nاستاپ: ۳۵۱۰",  # "٫" decimals: "/" lists targets
+        call("short", ["3450.5"], ["3380", "3310"], "3510"),
+        id="fa-arabic-decimal-separator",
+    ),
+    pytest.param(  # "۰/۵۲" can only be 0.52: this message's slashes are decimal points
+        "DOGE/USDT شورت\nورود: ۰/۵۲\nتارگت: ۰/۵۰ - ۰/۴۸\nاستاپ: ۰/۵۴",
+        call("short", ["0.52"], ["0.50", "0.48"], "0.54"),
+        id="fa-slash-decimals",
+    ),
+    pytest.param(  # "۳۳۸۰/۳۳۱۰" with nothing else to decide: 3380.331, or two targets? refused
+        "ETH/USDT شورت\nورود: ۳۴۵۰\nتارگت: ۳۳۸۰/۳۳۱۰\nاستاپ: ۳۵۱۰",
+        {"kind": "error"},
+        id="fa-undecidable-slash-refused",
     ),
     # -- Arabic: الدخول، الأهداف، وقف الخسارة، الرافعة (binaryoption.wiki/ar "أوامر إيقاف الخسارة";
     # binaryoption.ae "الرافعة المالية"); Arabic-Indic digits and right-to-left marks; composed.
@@ -535,14 +545,19 @@ PARTIALS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="the reader's half rule knows en/ru only (request R9)")
+@pytest.mark.xfail(
+    strict=False, reason="needs R9 (half words from the tables); strict again or removed once R9 is committed"
+)
 @pytest.mark.parametrize(("lang", "text"), HALVES, ids=[h[0] for h in HALVES])
 def test_a_half_close_in_each_language_closes_half(lang: str, text: str) -> None:
     reading = read_message(text)
     assert (reading.kind, reading.percent) == ("close", D(50))
 
 
-@pytest.mark.xfail(strict=True, reason="the reader's partial rule knows en/ru only (request R9)")
+@pytest.mark.xfail(
+    strict=False,
+    reason="needs R9 (partial words from the tables); strict again or removed once R9 is committed",
+)
 @pytest.mark.parametrize(("lang", "text"), PARTIALS, ids=[p[0] for p in PARTIALS])
 def test_a_partial_close_without_its_share_is_refused(lang: str, text: str) -> None:
     assert read_message(text).kind == "error"

@@ -39,6 +39,7 @@ def read_all(raws: list[str]) -> list[Decimal | None]:
         ("١٢٫٥", "12.5"),  # Arabic decimal separator
         ("١٢٬٣٤٥", "12345"),  # Arabic thousands separator
         ("۰/۵۲", "0.52"),  # Persian writers type a slash for the decimal point
+        ("۱۲/۱۵ ۱۲٫۵", "12/15 12.5"),  # ... unless the message writes "٫": then a slash lists values
         ("٥٪", "5%"),
     ],
 )
