@@ -95,6 +95,9 @@ _HEAD = re.compile(r"\d{1,3}(?: \d{3})*")
 _GROUP = re.compile(r"\d{3}")
 # Emoji labels of the grammar and the label each stands for.
 _EMOJI_LABELS = {"EMOJI_TARGET": "TARGET", "EMOJI_STOP": "STOP"}
+_FIRST_PERSON = re.compile(
+    r"(?<![\w'])(?:I|I'm|I'd|I'll|I've|me|my|anyone|anybody|someone)(?![\w'])", re.IGNORECASE
+)
 _QUESTION_END = re.compile(r"\?\s*$")
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
 _COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}", re.IGNORECASE)
@@ -131,6 +134,12 @@ def read_message(text: str) -> ReadingType:
         return _Reader(norm).read()
     except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; a bug must not crash a bot
         return Refusal(message=f"the message could not be read ({type(exc).__name__}); nothing was sent")
+
+
+@cache
+def _connectors() -> frozenset[str]:
+    """Words allowed between a keyword and its price, in every language ("at", "auf", "till")."""
+    return _CONNECTORS | {w.lower() for w in lexicon().keywords.get("connector", []) if " " not in w}
 
 
 @cache
@@ -291,6 +300,10 @@ class _Reader:
                 or (i + 1 < len(tokens) and tokens[i + 1].type in ("PRICE", "PRICE_K"))
             ]
         first = self.decide_tokens(tokens)
+        if isinstance(first, Refusal) and _FIRST_PERSON.search(self.norm.text.split("\n", 1)[0]):
+            # "ETH looking strong, I would buy around 3400 with stop at 3300": a person talking about a
+            # trade, not a call gone wrong; a refusal would be a reply to chatter
+            return Chatter()
         if isinstance(first, Refusal):
             merged = self.space_thousands(tokens)
             if merged is not None:
@@ -454,6 +467,7 @@ class _Reader:
         if coin is None:  # "ETH 🚀| Stops moved to BE", "Close TRB"
             coin = next((str(t) for line in w.lines.values() for t in line if self.ticker(t)), None)
         if f("CANCEL") and self.leads(w.flags["CANCEL"][0], w, coin):
+            self.one_coin(w)
             return Cancel(coin=coin, scope=scope)
         take_now = self.leading(w, "TARGET", coin)
         if take_now is not None and f("MARKET") and not w.numbers and not f("RESULT"):
@@ -466,6 +480,7 @@ class _Reader:
                 close_word, ("one action per message",),
             )
         if close_word is not None and not (f("STOP") and not f("MOVE") and not f("BREAKEVEN")):
+            self.one_coin(w)
             return ClosePosition(coin=coin, percent=self.close_percent(w), scope=scope)
         if close_word is not None:
             return Chatter()  # "Closed at stoploss": the stop already did it
@@ -515,6 +530,21 @@ class _Reader:
             return None
         fields = [x for x in fields_by.get(word.type, []) if x.label is word]
         return word if fields and not self.values(fields[0]) else None
+
+    def one_coin(self, w: _Walk) -> None:
+        """"Cancel BTC and ETH orders": a follow-up acts on one signal; doing it for one coin would
+        silently drop the other, so two tickers outside the quoted lines are refused."""
+        quoted_ids = {id(t) for t in w.quoted}
+        tickers = {
+            str(t).upper() for line in w.lines.values() for t in line
+            if id(t) not in quoted_ids and self.ticker(t)
+        }
+        tickers |= {_split_pair(str(t))[0] for t in w.flags.get("PAIR", []) if id(t) not in quoted_ids}
+        tickers |= {str(t).strip("#$ ").upper() for t in w.flags.get("SYMBOL", []) if id(t) not in quoted_ids}
+        tickers -= {s.upper() for s in self.lex.stopwords}
+        if len(tickers) > 1:
+            names = ", ".join(sorted(tickers))
+            raise _Refuse(f"the message names more than one coin ({names}); send one message per coin")
 
     def bare_targets(self, fields: list[_Field], entries: list[_Value]) -> tuple[list[_Value], list[_Value]]:
         """"ВХОД: 27.40 / 28.60 / 29.30 / 30.50 / СТОП: 26.10", one price a line: in a call with a stop and
@@ -627,7 +657,7 @@ class _Reader:
         for line in w.lines.values():
             for tok in line:
                 if _pos(label) < _pos(tok) < _pos(value) and tok.type == "WORD":
-                    if str(tok).lower() not in _CONNECTORS and len(str(tok)) > 1:
+                    if str(tok).lower() not in _connectors() and len(str(tok)) > 1:
                         return False
         return True
 
@@ -683,7 +713,7 @@ class _Reader:
         return "all"
 
     def close_percent(self, w: _Walk) -> Decimal:
-        if _HALF.search(self.norm.text):  # "take half", "close half", "закрываем половину"
+        if _HALF.search(self.norm.text):  # "take half", "close half", "закрываем половину", "平仓一半"
             return Decimal(50)
         pcts = [t for line in w.lines.values() for t in line if t.type == "PCT"]
         signed = bool(pcts) and str(pcts[0]).strip()[0] in "+-"

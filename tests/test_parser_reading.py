@@ -488,3 +488,31 @@ def test_a_lone_dot_group_in_a_decimal_comma_language_is_refused_not_read_small(
 @pytest.mark.parametrize("text", ["Не закрываем BTC", "Не отменяем BTC", "не переносим стоп"])
 def test_a_negated_russian_action_is_no_order(text: str) -> None:
     assert isinstance(read_message(text), Chatter)
+
+
+def test_half_and_partial_closes_in_english_and_russian_keep_their_meaning() -> None:
+    half = read_message("take half BTC")
+    assert isinstance(half, ClosePosition) and half.percent == D("50")
+    assert isinstance(read_message("закрываем часть BTC"), Refusal)
+    full = read_message("close BTC")
+    assert isinstance(full, ClosePosition) and full.percent == D("100")
+
+
+def test_a_follow_up_naming_two_coins_is_refused_not_done_for_one() -> None:
+    r = refusal("Cancel BTC and ETH orders")
+    assert "more than one coin" in r.message
+    assert isinstance(read_message("Close TRB"), ClosePosition)
+
+
+def test_half_is_never_read_as_a_coin() -> None:
+    reading = read_message("Closed half of my ETH at 3500, rest running")
+    assert isinstance(reading, ClosePosition) and reading.coin == "ETH"
+
+
+def test_first_person_talk_that_cannot_be_read_is_silent_not_an_error_reply() -> None:
+    assert isinstance(read_message("ETH looking strong, I would buy around 3400 with stop at 3300"), Chatter)
+
+
+def test_connector_words_of_the_tables_may_stand_between_a_stop_and_its_price() -> None:
+    moved = read_message("BTC Stop auf 59000")
+    assert isinstance(moved, MoveStop) and moved.price == D("59000")
