@@ -95,6 +95,7 @@ _HEAD = re.compile(r"\d{1,3}(?: \d{3})*")
 _GROUP = re.compile(r"\d{3}")
 # Emoji labels of the grammar and the label each stands for.
 _EMOJI_LABELS = {"EMOJI_TARGET": "TARGET", "EMOJI_STOP": "STOP"}
+_NO_STOP = re.compile(r"(?<![^\W\d_])(?:no|without|w/o|без)\s*$", re.IGNORECASE)
 _FIRST_PERSON = re.compile(
     r"(?<![\w'])(?:I|I'm|I'd|I'll|I've|me|my|anyone|anybody|someone)(?![\w'])", re.IGNORECASE
 )
@@ -134,6 +135,30 @@ def read_message(text: str) -> ReadingType:
         return _Reader(norm).read()
     except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; a bug must not crash a bot
         return Refusal(message=f"the message could not be read ({type(exc).__name__}); nothing was sent")
+
+
+def _table_words(role: str, base: re.Pattern[str]) -> re.Pattern[str]:
+    """`base` or any entry of the keyword tables' data role `role` (e.g. "half", "partial"), as a word."""
+    words = lexicon().keywords.get(role, [])
+    if not words:
+        return base
+    ordered = sorted(set(words), key=lambda e: (-len(e), e))
+    body = "|".join(r"[ \t_\-]*".join(part for part in w.split(" ") if part) for w in ordered)
+    return re.compile(
+        rf"(?:{base.pattern})|(?<![A-Za-zА-Яа-яЁё_])(?:{body})(?![A-Za-zА-Яа-яЁё])", re.IGNORECASE
+    )
+
+
+@cache
+def _half() -> re.Pattern[str]:
+    """A close of half the position, in any language of the tables ("take half", "平仓一半")."""
+    return _table_words("half", _HALF)
+
+
+@cache
+def _partial() -> re.Pattern[str]:
+    """A partial close that does not say how much ("trimmed", "部分平仓"): refused."""
+    return _table_words("partial", _PARTIAL)
 
 
 @cache
@@ -365,7 +390,7 @@ class _Reader:
             return Chatter()  # "TP1 hit", "Target Achieved", "Stoploss Hit", "Signal Activated", "TP1 ✅"
         if f("NOTICE") and f("CLOSE") and not (f("CANCEL") or f("MOVE") or f("BREAKEVEN")) and all(
             _ADVICE.search(str(t)) for t in w.flags["CLOSE"]
-        ) and not any(t.type == "PCT" for t in w.numbers) and not _HALF.search(self.norm.text):
+        ) and not any(t.type == "PCT" for t in w.numbers) and not _half().search(self.norm.text):
             return Chatter()  # "TP2 REACHED / Secure profits!": a report with advice, no order to close all
         if any(t.type == "RMULT" for line in w.lines.values() for t in line) and not f("ENTRY"):
             return Chatter()  # "тейк 0.89R": a result in R
@@ -468,6 +493,13 @@ class _Reader:
             coin = next((str(t) for line in w.lines.values() for t in line if self.ticker(t)), None)
         if f("CANCEL") and self.leads(w.flags["CANCEL"][0], w, coin):
             self.one_coin(w)
+            cancel_word = w.flags["CANCEL"][0]
+            line = w.lines.get(int(cancel_word.line or 0), [])
+            after = [t for t in line if _pos(t) > _pos(cancel_word) and t.type != "WORD"]
+            if after and after[0].type in ("STOP", "TARGET", "TARGET_IDX"):
+                # "Cancel the SL": the stop (or a target) goes, not the signal; that is no cancel request
+                raise _Refuse("cancelling only the stop or a target cannot be sent; cancel the signal or "
+                              "move the stop", after[0])
             return Cancel(coin=coin, scope=scope)
         take_now = self.leading(w, "TARGET", coin)
         if take_now is not None and f("MARKET") and not w.numbers and not f("RESULT"):
@@ -486,6 +518,15 @@ class _Reader:
             return Chatter()  # "Closed at stoploss": the stop already did it
         stop_word = self.leading(w, "STOP", coin) or self.leading(w, "MOVE", coin)
         entry_label_only = any(x.strong for x in fields_by.get("ENTRY", [])) and not entries
+        if (stop_word is not None or f("TRAILING")) and any(
+            not self.conditional(w, t) for t in w.flags.get("CLOSE", [])
+        ):
+            # "Stop at breakeven for BTC, close rest at 97k", "Trailing stop 1.5%, close 50% at TP2": a
+            # stop order and a close; sending one would silently drop the other
+            raise _Refuse(
+                "two actions in one message (a stop change and a close); send them as two messages",
+                w.flags["CLOSE"][0], ("one action per message",),
+            )
         if stop_word is not None and (f("BREAKEVEN") or (f("MOVE") and f("STOP") and entry_label_only)):
             return MoveStop(coin=coin, to_entry=True, scope=scope)  # "SL to BE", "move SL → entry"
         move_word = self.leading(w, "MOVE", coin)
@@ -512,6 +553,13 @@ class _Reader:
                     raise _Refuse(
                         f"is {str(loose[0]).strip()} the share to sell at this target, or the gain? "
                         "write the share as 'TP4 70000 - 25%'", loose[0],
+                    )
+                if f("MOVE") or w.update_word is not None and not _ADDED.search(self.norm.text):
+                    # "Set TP1 to 3500": a change of a target already there, not one more target
+                    label = str(tp_word).strip()
+                    raise _Refuse(
+                        f"a change of {label} alone cannot be sent; restate all targets from TP1",
+                        v.token, ("the full target list, e.g. 'new targets 63k 65k 70k'",),
                     )
                 return AddTakeProfit(
                     coin=coin, target=Target(price=v.price, percent=v.percent, share=v.share)
@@ -713,7 +761,7 @@ class _Reader:
         return "all"
 
     def close_percent(self, w: _Walk) -> Decimal:
-        if _HALF.search(self.norm.text):  # "take half", "close half", "закрываем половину", "平仓一半"
+        if _half().search(self.norm.text):  # "take half", "close half", "закрываем половину", "平仓一半"
             return Decimal(50)
         pcts = [t for line in w.lines.values() for t in line if t.type == "PCT"]
         signed = bool(pcts) and str(pcts[0]).strip()[0] in "+-"
@@ -722,8 +770,8 @@ class _Reader:
             if not 0 < value <= 100:
                 raise _Refuse("a close takes a percentage between 1 and 100", pcts[0])
             return value
-        partial = next((t for t in w.flags.get("CLOSE", []) if _PARTIAL.search(str(t))), None)
-        if partial is not None or _PARTIAL.search(self.norm.text):
+        partial = next((t for t in w.flags.get("CLOSE", []) if _partial().search(str(t))), None)
+        if partial is not None or _partial().search(self.norm.text):
             # "trimmed", "partial close", "закрыл часть": some of it, but how much is not said
             raise _Refuse("a partial close needs its share, e.g. 'close 50%'", partial,
                           ("a share such as 'close 30%'",))
@@ -847,6 +895,8 @@ class _Reader:
                 ("a target such as 'TP1 63000'",),
             )
         self.check_unread_lines(w, {id(v.token) for v in entries})
+        if not stops:
+            self.check_stop_has_price(w)
         prices = sorted({v.price for v in entry_values if v.price is not None})
         if len(prices) > 3:
             raise _Refuse(
@@ -951,6 +1001,20 @@ class _Reader:
             risk=risk_value,
             side_inferred=inferred and not sell_opens_short,
         )
+
+    def check_stop_has_price(self, w: _Walk) -> None:
+        """"Stop: soon", "Stop: 58000abc", "Stop:" with nothing after it: the author wrote a stop, so the
+        call must not go out without one."""
+        for x in w.fields:
+            if x.role != "STOP" or x.label is None or x.label.type != "STOP" or self.values(x):
+                continue
+            before = self.norm.text[: _pos(x.label)].rsplit("\n", 1)[-1]
+            if _NO_STOP.search(before):
+                continue  # "No SL, manage your risk", "без стопа": no stop, said plainly
+            after = [t for t in w.lines.get(x.line, []) if _pos(t) > _pos(x.label)]
+            if not after or after[0].type in ("WORD", "BADNUM"):
+                raise _Refuse("the stop has no price", after[0] if after else x.label,
+                              ("a stop price such as 'SL 58000'",))
 
     def check_unread_lines(self, w: _Walk, used: set[int]) -> None:
         """A line of prices the reader could not place, between two labelled parts of the call ("TAR8GET 3 :
@@ -1084,6 +1148,8 @@ class _Reader:
                     break  # a coin is named before its prices, targets and stop
                 if self.is_coin_word(t):
                     return t
+        if lines and len(lines[0]) == 1 and self.ticker(lines[0][0]) and len(lines) > 2:
+            return lines[0][0]  # "BTC" alone as the title of a card: "BTC / Direction: LONG / Entry ..."
         return None
 
     def is_coin_word(self, tok: Token) -> bool:

@@ -516,3 +516,38 @@ def test_first_person_talk_that_cannot_be_read_is_silent_not_an_error_reply() ->
 def test_connector_words_of_the_tables_may_stand_between_a_stop_and_its_price() -> None:
     moved = read_message("BTC Stop auf 59000")
     assert isinstance(moved, MoveStop) and moved.price == D("59000")
+@pytest.mark.parametrize("stop", ["Stop: soon", "Stop: 58000abc", "Stop:"])
+def test_a_stop_label_without_a_price_is_refused_not_dropped(stop: str) -> None:
+    r = refusal(f"BTC/USDT LONG\nEntry: 60000\nTargets: 63000 - 65000\n{stop}")
+    assert "stop has no price" in r.message
+
+
+def test_a_call_that_says_it_has_no_stop_goes_out_without_one() -> None:
+    s = signal("#TIA/USDT LONG\nEntry: 9.80 - 10.10\nTargets: 10.60 - 11.20\nNo SL, manage your risk")
+    assert s.stop_loss is None
+
+
+
+
+def test_a_ticker_alone_as_the_title_of_a_card_is_its_coin() -> None:
+    s = signal(
+        "BTC\nDirection: LONG\nEntry Price: 95000\nTake Profit: 97000\nStop Loss: 93000\nLeverage: 10x"
+    )
+    assert s.coin == "BTC" and s.side is Side.LONG and s.leverage == 10
+
+
+def test_setting_an_existing_target_is_refused_not_added_as_one_more() -> None:
+    assert "TP1 alone" in refusal("Set TP1 to 3500").message
+    assert isinstance(read_message("Add TP4 at 70k"), AddTakeProfit)
+
+
+def test_cancelling_only_the_stop_is_not_a_cancel_of_the_signal() -> None:
+    assert isinstance(read_message("Cancel the SL"), Refusal)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Stop at breakeven for BTC, close rest at 97k", "Trailing stop 1.5% after TP1, close 50% at TP2"],
+)
+def test_a_stop_change_with_a_close_is_refused_as_two_actions(text: str) -> None:
+    assert "two actions" in refusal(text).message
