@@ -406,9 +406,11 @@ class DiscordBridge:
             await self._handle(payload.message.channel, chat_message)
 
     async def _handle(self, channel: discord.abc.Messageable, message: ChatMessage) -> None:
+        # Recorded on arrival, before waiting for the chat's turn: a message queued behind a slow API
+        # call then survives a crash (`resume` handles it) instead of living only in this task.
+        await self._core.accept(message)
         if self._stopping:
-            await self._core.accept(message)  # recorded now, handled by `resume` at the next start
-            return
+            return  # handled by `resume` at the next start
         await self._resumed.wait()
         async with self._lock(message.chat_id):  # one message at a time per chat, in arrival order
             replies = await self._core.handle(message)
@@ -557,6 +559,8 @@ class DiscordBridge:
             text=text,
             reply_to_message_id=reply_to,
         )
+        # Recorded before the interaction is acknowledged, like a message before it is waited on.
+        await self._core.accept(message)
         # The API call may take longer than Discord's 3 s. A refusal for someone who may not trade is
         # theirs alone to see; everything else answers in the channel like a message reply.
         await interaction.response.defer(thinking=True, ephemeral=not message.author_can_trade)

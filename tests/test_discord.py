@@ -30,7 +30,7 @@ from bridge.config import BridgeConfig, parse_config
 from bridge.emulator import EmulatedSignal, EmulatorServer
 from bridge.messages import ChatMessage
 from bridge.service import BridgeService
-from bridge.store import open_store
+from bridge.store import CallState, open_store
 from tests.discord_fake import BOT_TOKEN, MANAGE_MESSAGES, FakeDiscord
 from tests.emulator_support import KEY_A, make_client
 
@@ -771,3 +771,27 @@ async def test_stop_finishes_the_call_in_hand_before_disconnecting(start_world: 
         (m.get("message_reference") or {}).get("message_id") == str(call) for m in world.fake.bot_messages()
     )
     assert not world.bridge.failures
+
+
+async def test_a_message_waiting_behind_a_slow_call_is_recorded_on_arrival(start_world: Start) -> None:
+    world = await start_world()
+    world.emulator.set_faults(latency_ms=1500)  # the first call is still being sent when the second comes
+    store = world.service.store
+    chat = str(world.signals_channel)
+    first = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    second = await world.fake.post_message(world.signals_channel, world.trader, CALL.replace("BTC", "ETH"))
+
+    async def second_recorded_while_first_is_sending() -> None:
+        while True:
+            world.check_alive()
+            waiting = await store.get_message("discord", chat, str(second), None)
+            sending = await store.get_message("discord", chat, str(first), None)
+            calls = await store.calls_for_message(sending.id) if sending is not None else []
+            if waiting is not None and calls and calls[0].state is CallState.SENDING:
+                return
+            await asyncio.sleep(0.01)
+
+    # A crash now would leave the second message for `resume`, not lose it with the waiting task.
+    await asyncio.wait_for(second_recorded_while_first_is_sending(), 5)
+    await world.reply_to(second)
+    assert sorted(s.fields["coin"] for s in world.signals()) == ["BTC", "ETH"]
