@@ -587,9 +587,14 @@ class _Reader:
             str(t).upper() for line in w.lines.values() for t in line
             if id(t) not in quoted_ids and self.ticker(t)
         }
-        tickers |= {_split_pair(str(t))[0] for t in w.flags.get("PAIR", []) if id(t) not in quoted_ids}
-        tickers |= {str(t).strip("#$ ").upper() for t in w.flags.get("SYMBOL", []) if id(t) not in quoted_ids}
-        tickers -= {s.upper() for s in self.lex.stopwords}
+        for line in w.lines.values():
+            for t in line:
+                if id(t) in quoted_ids:
+                    continue
+                if t.type == "PAIR":
+                    tickers.add(_split_pair(str(t))[0])
+                elif t.type == "SYMBOL" and str(t).strip("#$ ").lower() not in self.lex.stopwords:
+                    tickers.add(str(t).strip("#$ ").upper())
         if len(tickers) > 1:
             names = ", ".join(sorted(tickers))
             raise _Refuse(f"the message names more than one coin ({names}); send one message per coin")
