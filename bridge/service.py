@@ -991,7 +991,11 @@ class BridgeService:
                         side=str(plan.new_signal["side"]),
                         prices=plan.prices_after,
                     )
-                except Exception:  # the unique index: another worker created it a moment ago
+                except Exception:
+                    # The unique index: another worker created it a moment ago. Anything else (the store
+                    # failing) is not swallowed: the message gets the "internal error" reply.
+                    if await self.store.signal_from_source(ctx.platform, ctx.chat_id, ctx.message_id) is None:
+                        raise
                     logger.info("signal from message %s already recorded by another worker", ctx.message_id)
                     return []
             signal_id = signal.id

@@ -23,7 +23,16 @@ from bridge.emulator.faults import FaultKind
 from bridge.emulator.store import EmulatedSignal
 from bridge.messages import BotReply, ChatMessage
 from bridge.service import BridgeService
-from bridge.store import CallState, ConfirmationState, SignalState, StoredCall, open_store
+from bridge.store import (
+    CallState,
+    ConfirmationState,
+    SignalState,
+    SqliteStore,
+    StoredCall,
+    StoredSignal,
+    StoreError,
+    open_store,
+)
 from parser import read_message
 from parser.models import Dca
 from tests.emulator_support import FAST_RETRY, KEY_A, TEST_TIMEOUTS
@@ -829,3 +838,24 @@ async def test_two_workers_handling_the_same_message_create_one_signal(
             await worker.aclose()
     assert sorted(len(replies) for replies in results) == [0, 1]
     assert len(held(emulator)) == 1
+
+
+class _SignalsTableBroken(SqliteStore):
+    """A real SQLite store whose signal insert fails for a reason other than a duplicate."""
+
+    async def create_signal(self, **fields: object) -> StoredSignal:
+        raise StoreError("disk I/O error")
+
+
+async def test_a_store_failure_while_recording_a_signal_is_reported_not_swallowed(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    service = BridgeService(
+        make_config(emulator), _SignalsTableBroken(str(tmp_path / "bridge.sqlite")), client_factory(emulator)
+    )
+    try:
+        reply = only(await service.handle(ChatMessage("console", CHAT, "1", ADMIN, True, CALL_TEXT)))
+    finally:
+        await service.aclose()
+    assert reply.is_error and "Internal error" in reply.text
+    assert held(emulator) == []
