@@ -91,7 +91,7 @@ class Normalized:
 # Characters the slow path rewrites; a text without any of them (and already NFKC) is its own normal form.
 _SPECIAL = re.compile(
     "[\r*\u200b-\u200f\u2060-\u2064\ufeff\u00ad\ufe0e\ufe0f\u20e3\u2010-\u2015\u2212\u2043\ufe58\ufe63"
-    "\uff0d\u00a0\u2007\u202f\u3000\u061c\u202a-\u202e\u2066-\u2069\u060c\u061f\u066a-\u066c\u3001\u301c\u5417\u55ce]"
+    "\uff0d\u00a0\u2007\u202f\u3000\u061c\u202a-\u202e\u2066-\u2069\u060c\u061f\u066a-\u066c\u3001\u301c\u5417\u55ce\u500d]"
     "|(?![0-9])\\d"  # digits of other scripts (Arabic-Indic, Persian, Devanagari, ...): NFKC keeps them
 )
 
@@ -148,6 +148,11 @@ def _normalize_slowly(original: str) -> Normalized:
             chars.append(_PUNCTUATION[piece])
             origin += [start] * len(_PUNCTUATION[piece])
             continue
+        if piece == "\u500d" and _last_visible(chars).isdigit():
+            # "20倍" (twenty times) is Chinese for 20x; 倍 after anything but a number stays a word ("翻倍")
+            chars.append("x")
+            origin.append(start)
+            continue
         if piece in _WAVES:
             chars.append("-" if _between_digits(original, start, end) else "~")
             origin.append(start)
@@ -183,6 +188,15 @@ def _normalize_slowly(original: str) -> Normalized:
         origin = [o for i, o in enumerate(origin) for _ in pieces[i]]
         text = "".join(pieces)
     return Normalized(text=_percent_after(_fix_mixed_scripts(text)), origin=origin, original=original)
+
+
+def _last_visible(chars: list[str]) -> str:
+    """The last character written so far that is not a space ("" if none)."""
+    for chunk in reversed(chars):
+        stripped = chunk.rstrip(" ")
+        if stripped:
+            return stripped[-1]
+    return ""
 
 
 def _eastern_slashes(original: str) -> tuple[set[int], bool]:

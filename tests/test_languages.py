@@ -177,6 +177,11 @@ CALLS = [
         call("long", [], ["63000"], "58000", market=True),
         id="zh-market-entry",
     ),
+    pytest.param(  # composed: leverage written "20倍" (20 times) after the direction
+        "BTC/USDT 做多 全仓 20倍\n进场：60000\n止盈：63000\n止损：58000",
+        call("long", ["60000"], ["63000"], "58000", leverage=20, margin="cross"),
+        id="zh-times-leverage",
+    ),
     pytest.param(  # no spaces between Chinese words and numbers (composed)
         "BTC做多进场60000止盈63000止损58000",
         call("long", ["60000"], ["63000"], "58000"),
@@ -511,9 +516,6 @@ STOP_WORDS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=False, reason="needs R8 (a stop label with a word is refused); removed once R8 is committed"
-)
 @pytest.mark.parametrize(("lang", "text"), STOP_WORDS, ids=[s[0] for s in STOP_WORDS])
 def test_a_word_where_the_stop_price_must_be_is_refused(lang: str, text: str) -> None:
     assert read_message(text).kind == "error"
@@ -547,19 +549,12 @@ PARTIALS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=False, reason="needs R9 (half words from the tables); strict again or removed once R9 is committed"
-)
 @pytest.mark.parametrize(("lang", "text"), HALVES, ids=[h[0] for h in HALVES])
 def test_a_half_close_in_each_language_closes_half(lang: str, text: str) -> None:
     reading = read_message(text)
     assert (reading.kind, reading.percent) == ("close", D(50))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="needs R9 (partial words from the tables); strict again or removed once R9 is committed",
-)
 @pytest.mark.parametrize(("lang", "text"), PARTIALS, ids=[p[0] for p in PARTIALS])
 def test_a_partial_close_without_its_share_is_refused(lang: str, text: str) -> None:
     assert read_message(text).kind == "error"

@@ -203,3 +203,9 @@ def test_a_percent_sign_written_first_is_read_as_the_same_percentage() -> None:
     reading = read_message("Kapat %50 BTC")
     assert reading.kind == "close"
     assert reading.percent == Decimal(50)
+
+
+def test_chinese_times_after_a_number_is_leverage_and_elsewhere_a_word() -> None:
+    assert normalize("20倍").text == "20x"
+    assert normalize("全仓 20 倍").text == "全仓 20 x"
+    assert normalize("翻倍 20").text == "翻倍 20"
