@@ -344,8 +344,10 @@ class _Reader:
         w = walk(tokens, self.norm.text)
         raws = [str(t) for t in w.numbers]
         # "Einstieg: 60.000": in a decimal-comma language a lone dot group may be thousands (refused);
-        # it only matters when a number has a dot
-        comma_language = bool(self.lex.decimal_comma_words) and any("." in r for r in raws) and any(
+        # it only matters when a number could be dot thousands
+        comma_language = bool(self.lex.decimal_comma_words) and any(
+            "." in r and is_ambiguous_dot(r) for r in raws
+        ) and any(
             self.lex.is_decimal_comma_word(str(t)) for kind in w.flags for t in w.flags[kind]
             if kind not in ("PAIR", "SYMBOL", "EXCHANGE")
         )
