@@ -279,6 +279,9 @@ def calls_items() -> Callable[[str], list[Token]]:
     except (re.error, AttributeError):
         match = patterns[0].match
 
+    # Token() only forwards to this after checking for deprecated keywords, once per item
+    make: Callable[..., Token] = getattr(Token, "_future_new", Token)
+
     def items(text: str) -> list[Token]:
         out: list[Token] = []
         append = out.append  # the loop runs once per item: local names keep it tight
@@ -293,7 +296,7 @@ def calls_items() -> Callable[[str], list[Token]]:
                 value = text[pos:end]
                 if value[-1] in " \t":
                     value = value.rstrip(" \t")
-                append(Token(kind, value, pos, line, pos - line_start + 1, end_pos=end))
+                append(make(kind, value, pos, line, pos - line_start + 1, None, None, end))
             if kind in multiline:
                 breaks = text.count("\n", pos, end)
                 if breaks:
