@@ -86,6 +86,10 @@ _UNEXPECTED_WHILE_SENDING = N_(
     "An unexpected error happened while sending ({error}); the request may or may not have reached the "
     "Signal API."
 )
+_FAILED_AFTER_SEND = N_(
+    "Something went wrong inside the bridge after the request for this message may have reached the "
+    "Signal API. Check on Anny before posting it again; the details are in the bridge's log."
+)
 _SENT_WHAT = N_("Sent")
 _FOLLOW_UP = N_("Follow-up")
 
@@ -518,6 +522,19 @@ class BridgeService:
             logger.exception(
                 "message %s/%s/%s could not be handled", row.platform, row.chat_id, row.message_id
             )
+            if await self._may_have_sent(row.id):
+                # e.g. the store failed to record the API's answer: never tell the admin nothing went
+                title = _("Outcome unknown")
+                why = _(_FAILED_AFTER_SEND)
+                replies = [
+                    replace(
+                        _refusal_reply(_, title, why, row.message_id),
+                        text=f"{UNKNOWN} {title}\n{why}",
+                        reaction=UNKNOWN,
+                    )
+                ]
+                await self.store.finish_message(row.id, kind, "unknown")
+                return replies
             replies = [
                 _refusal_reply(
                     _,
@@ -532,6 +549,14 @@ class BridgeService:
             outcome = "error"
         await self.store.finish_message(row.id, kind, outcome)
         return replies
+
+    async def _may_have_sent(self, message_row_id: int) -> bool:
+        """Whether a call of this message may have left the bridge (True when the store cannot tell)."""
+        try:
+            calls = await self.store.calls_for_message(message_row_id)
+        except Exception:
+            return True
+        return any(call.state not in (CallState.PENDING, CallState.FAILED) for call in calls)
 
     async def _decide(
         self, ctx: _Context, row: StoredMessage, reading: Reading

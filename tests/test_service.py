@@ -859,3 +859,35 @@ async def test_a_store_failure_while_recording_a_signal_is_reported_not_swallowe
         await service.aclose()
     assert reply.is_error and "Internal error" in reply.text
     assert held(emulator) == []
+
+
+class _AnswerNotRecorded(SqliteStore):
+    """A real SQLite store that fails once to record the API's answer (the call was sent)."""
+
+    async def finish_call(self, *args: object, **kwargs: object) -> StoredCall:
+        raise StoreError("disk I/O error")
+
+
+async def test_a_store_failure_after_the_call_was_sent_says_it_may_have_gone_and_is_never_resent(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "bridge.sqlite"
+    message = ChatMessage("console", CHAT, "1", ADMIN, True, CALL_TEXT)
+    failing = BridgeService(make_config(emulator), _AnswerNotRecorded(str(path)), client_factory(emulator))
+    try:
+        reply = only(await failing.handle(message))
+    finally:
+        await failing.aclose()
+    assert reply.reaction == "⚠️" and "may have reached the Signal API" in reply.text
+    assert "Nothing new was sent" not in reply.text
+
+    restarted = BridgeService(
+        make_config(emulator), open_store(f"sqlite:///{path}"), client_factory(emulator)
+    )
+    try:
+        await restarted.resume()
+        assert await restarted.handle(message) == []
+    finally:
+        await restarted.aclose()
+    [signal] = held(emulator)
+    assert endpoints(signal) == ["create_v2"]
