@@ -7,7 +7,10 @@ decimal-comma price, a follow-up, a follow-up by reply and a refusal (a word whe
 
 from __future__ import annotations
 
+import re
+import tomllib
 from decimal import Decimal
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -15,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parser import read_message
-from parser.grammar import lexicon
+from parser.grammar import _phrase, lexicon
 
 D = Decimal
 
@@ -588,3 +591,45 @@ def test_a_close_under_a_price_condition_is_not_an_order(lang: str, text: str) -
 
 def test_a_turkish_close_under_a_condition_is_not_an_order() -> None:
     assert read_message("BTC 58000 altında kapat").kind == "none"
+
+
+# -- the tables themselves ------------------------------------------------------------------------
+TABLE_ONLY_ROLES = {"half", "partial", "connector", "condition", "target_index"}
+
+
+def _table_entries() -> list[tuple[str, str, str]]:
+    folder = resources.files("grammars").joinpath("keywords")
+    out = []
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".toml"):
+            data = tomllib.loads(item.read_text(encoding="utf-8"))
+            for role, words in data.get("keywords", {}).items():
+                out.extend((item.name, role, word) for word in words)
+    return out
+
+
+def test_every_table_entry_is_a_valid_pattern() -> None:
+    for table, role, word in _table_entries():
+        re.compile(_phrase(word), re.IGNORECASE)  # raises with the table's name in the traceback
+        assert word.strip() == word and word, (table, role, word)
+
+
+def test_no_written_word_is_two_concepts_across_the_tables() -> None:
+    # "stop" may be a stop in one language and nothing else in any other: a word that one table reads as
+    # an entry and another as a close would make the reading depend on which table was loaded first
+    entries = [e for e in _table_entries() if e[1] not in TABLE_ONLY_ROLES]
+    by_role: dict[str, list[str]] = {}
+    for _, role, word in entries:
+        by_role.setdefault(role, []).append(_phrase(word))
+    role_patterns = {
+        role: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+        for role, patterns in by_role.items()
+    }
+    plain = [e for e in entries if not re.search(r"[\\\[\]()?*+|{}.^$]", e[2])]
+    clashes = [
+        (table, role, word, other)
+        for table, role, word in plain
+        for other, pattern in role_patterns.items()
+        if other != role and pattern.fullmatch(word)
+    ]
+    assert clashes == []
