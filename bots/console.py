@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO, runtime_checkable
 
 from bridge.messages import BotReply, ChatCore, ChatMessage, ReplyAction
+from bridge.store import StoredSignal
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,9 @@ class ModeCore(Protocol):
 
     async def mode_of(self, platform: str, chat_id: str) -> str: ...
 
-    async def recent_signals(self, platform: str, chat_id: str, limit: int = 10) -> Sequence[Any]: ...
+    async def recent_signals(
+        self, platform: str, chat_id: str, limit: int = 10
+    ) -> Sequence[StoredSignal]: ...
 
 
 @dataclass(slots=True)
@@ -298,7 +301,7 @@ class ConsoleChat:
             return
         self._echo(f"{_INDENT}recent signals, newest first:")
         for signal in signals:
-            self._print(f"{_INDENT}  {_signal_line(signal)}")
+            self._print(f"{_INDENT}  {signal.summary()}")
 
     # -- talking to the core
 
@@ -408,24 +411,6 @@ class ConsoleChat:
         """Answers the bridge finished at start-up for messages of an earlier run (after a crash)."""
         for reply in replies:
             self._print(f"{_INDENT}bot (resumed) → message {message.message_id}: {reply.text}")
-
-
-def _signal_line(signal: Any) -> str:
-    """One /status line for a stored signal (`bridge.store.StoredSignal`)."""
-    pair = f"{signal.coin}/{signal.quote}" if getattr(signal, "quote", None) else str(signal.coin)
-    parts = [f"{pair} {str(signal.side).upper()}", str(getattr(signal.state, "value", signal.state))]
-    prices = getattr(signal, "prices", None)
-    if prices is not None:
-        entry = sorted({p for p in (prices.entry_min, prices.entry_mid, prices.entry_max) if p is not None})
-        if entry:
-            parts.append("entry " + "–".join(str(p) for p in entry))
-        if prices.targets:
-            parts.append("TP " + ", ".join(str(t) for t in prices.targets))
-        if prices.stop_loss is not None:
-            parts.append(f"SL {prices.stop_loss}")
-    if getattr(signal, "parent_signal_id", None):
-        parts.append(f"id {signal.parent_signal_id}")
-    return " · ".join(parts)
 
 
 def _pick(actions: tuple[ReplyAction, ...], label: str) -> ReplyAction | None:

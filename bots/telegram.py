@@ -60,6 +60,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bridge.i18n import N_, Translator, translator
 from bridge.messages import BotReply, ChatCore, ChatMessage
+from bridge.store import StoredSignal
 
 if TYPE_CHECKING:
     from bridge.config import BridgeConfig
@@ -893,31 +894,10 @@ def _keyboard(reply: BotReply) -> InlineKeyboardMarkup | None:
 
 def _render_status(signals: Iterable[Any], _: Translator | None = None) -> str:
     _ = _ or translator("en")
-    lines = [html.escape(redact(_signal_line(s)), quote=False) for s in signals]
+    lines = [html.escape(redact(_summary(s)), quote=False) for s in signals]
     if not lines:
         return html.escape(_("No signals from this chat yet."), quote=False)
     return "<b>" + html.escape(_("Recent signals"), quote=False) + "</b>\n" + "\n".join(lines)
-
-
-def _signal_line(signal: Any) -> str:
-    """One /status line for a stored signal (`bridge.store.StoredSignal`), newest first."""
-    if not hasattr(signal, "coin"):
-        return str(signal)
-    quote = f"/{signal.quote}" if getattr(signal, "quote", None) else ""
-    state = getattr(signal.state, "value", signal.state)
-    prices = getattr(signal, "prices", None)
-    parts = [f"{signal.coin}{quote} {str(signal.side).upper()}", str(state).lower()]
-    if prices is not None:
-        entry = sorted({p for p in (prices.entry_min, prices.entry_mid, prices.entry_max) if p is not None})
-        if entry:
-            parts.append("entry " + "–".join(str(p) for p in entry))
-        if prices.targets:
-            parts.append("TP " + ", ".join(str(t) for t in prices.targets))
-        if prices.stop_loss is not None:
-            parts.append(f"SL {prices.stop_loss}")
-    if getattr(signal, "parent_signal_id", None):
-        parts.append(f"id {signal.parent_signal_id}")
-    return " · ".join(parts)
 
 
 def _clip(text_html: str) -> str:
@@ -935,6 +915,11 @@ _REPLY_CANCEL = N_("Reply {command} to the call's message.")
 def _tr(channel: Any) -> Translator:
     """The translator of a configured chat's language (English for anything else)."""
     return translator(getattr(channel, "language", None) or "en")
+
+
+def _summary(signal: object) -> str:
+    """One /status line: the stored signal's own summary (anything else a core returns, as text)."""
+    return signal.summary() if isinstance(signal, StoredSignal) else str(signal)
 
 
 def _message_id(value: str | None) -> int | None:

@@ -218,6 +218,21 @@ class StoredSignal:
     def stop_loss(self) -> Decimal | None:
         return self.prices.stop_loss
 
+    def summary(self) -> str:
+        """One line for a chat's /status: pair, side, state, entry, targets, stop and the API's id."""
+        pair = f"{self.coin}/{self.quote}" if self.quote else self.coin
+        parts = [f"{pair} {self.side.upper()}", self.state.value]
+        entry = sorted({p for p in (self.entry_min, self.entry_mid, self.entry_max) if p is not None})
+        if entry:
+            parts.append("entry " + "–".join(str(p) for p in entry))
+        if self.targets:
+            parts.append("TP " + ", ".join(str(t) for t in self.targets))
+        if self.stop_loss is not None:
+            parts.append(f"SL {self.stop_loss}")
+        if self.parent_signal_id:
+            parts.append(f"id {self.parent_signal_id}")
+        return " · ".join(parts)
+
 
 @dataclass(frozen=True, slots=True)
 class StoredCall:

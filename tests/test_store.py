@@ -361,3 +361,12 @@ async def test_memory_sqlite_store_works(tmp_path: Path) -> None:
         assert new
     finally:
         await memory.aclose()
+
+
+async def test_a_signal_summary_names_pair_side_state_prices_and_the_api_id(store: Store) -> None:
+    signal_id = await _signal(store)
+    pending = await store.get_signal(signal_id)
+    assert pending is not None
+    assert pending.summary() == "BTC/USDT LONG · pending · entry 60000–61000 · TP 63000 · SL 58000"
+    live = await store.update_signal(signal_id, state=SignalState.LIVE, parent_signal_id="sig-1")
+    assert live.summary().endswith("· live · entry 60000–61000 · TP 63000 · SL 58000 · id sig-1")
