@@ -227,7 +227,7 @@ def walk(tokens: list[Token], text: str) -> Walk:
                 continue
             if kind == "LEVX":
                 w.lev.append(tok)
-                if i > 1 and toks[i - 1].type in SEPARATORS and toks[i - 2].type in ("LEVX", "PRICE"):
+                if i > 1 and _lev_range(toks[i - 2], toks[i - 1], tok):
                     w.lev_range = True  # "5x - 10x", "3-10X", "2-5x": no single leverage
                     if (
                         toks[i - 2].type == "PRICE"
@@ -290,6 +290,18 @@ def walk(tokens: list[Token], text: str) -> Walk:
                     first_label_field.items[:0] = orphan.items
                     orphan.items = []
     return w
+
+def _lev_range(low: Token, sep: Token, high: Token) -> bool:
+    """"5x - 10x", "3-10X", "2/5x": a leverage range.  Not "SL 3620 | 20x" (a price, then the leverage)."""
+    if sep.type != "DASH" and str(sep) != "/":
+        return False
+    if low.type == "LEVX":
+        return True
+    if low.type != "PRICE" or not _LEV_INT.fullmatch(str(low)):
+        return False
+    digits = re.sub(r"[^\d]", "", str(high).split(".")[0].split(",")[0])
+    return bool(digits) and int(str(low)) < int(digits)
+
 
 def paren_groups(toks: list[Token]) -> tuple[list[bool], list[bool]]:
     """For each token: is it inside parentheses, and is its group only prices ("(88000-87900)")?"""

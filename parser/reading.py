@@ -1019,7 +1019,8 @@ class _Reader:
             if _NO_STOP.search(before):
                 continue  # "No SL, manage your risk", "без стопа": no stop, said plainly
             after = [t for t in w.lines.get(x.line, []) if _pos(t) > _pos(x.label)]
-            if not after or after[0].type in ("WORD", "BADNUM"):
+            # a price right after the label that the layout gave to something else is a misreading too
+            if not after or after[0].type in ("WORD", "BADNUM", "PRICE", "PRICE_K"):
                 raise _Refuse("the stop has no price", after[0] if after else x.label,
                               ("a stop price such as 'SL 58000'",))
 

@@ -551,3 +551,14 @@ def test_cancelling_only_the_stop_is_not_a_cancel_of_the_signal() -> None:
 )
 def test_a_stop_change_with_a_close_is_refused_as_two_actions(text: str) -> None:
     assert "two actions" in refusal(text).message
+
+
+def test_a_bar_between_the_stop_and_the_leverage_is_no_leverage_range() -> None:
+    s = signal("ETH SHORT from 3500-3550 | TP 3400 / 3300 | SL 3620 | 20x")
+    assert s.stop_loss == D("3620")
+    assert s.leverage == 20
+
+
+@pytest.mark.parametrize("lev", ["lev 3-10X", "(2-5x)", "5x - 10x"])
+def test_leverage_ranges_still_send_no_single_leverage(lev: str) -> None:
+    assert signal(f"BTC long 60000 tp 61000 sl 59000 {lev}").leverage is None
