@@ -163,6 +163,20 @@ CALLS = [
         call("short", ["3450.5"], ["3380", "3310"], "3510"),
         id="vi-decimal-comma",
     ),
+    pytest.param(  # the call part of a Vietnamese Binance Square post (binance.weixuanerp.com/vi/square/post/
+        # 25204229710962); its coin was outside the excerpt, so the "#BTCUSDT" title line is added
+        "#BTCUSDT\nLOẠI GIAO DỊCH: Bán (Short)\nKHUNG THỜI GIAN: 4H\nSÀN GIAO DỊCH: Binance Futures\n"
+        "Đòn bẩy: 70x\n🔻 CÁC MỨC NHẬP\nNhập Chính: 10500 USDT\nNhập DCA: 10680 USDT\n"
+        "Mức Nhập Trung Bình (ước tính): 10590 USDT\n🛑 DỪNG THUA LỖ\nDừng lỗ: 10860 USDT\n"
+        "🎯 MỤC TIÊU LỢI NHUẬN\nTP1: 10400 USDT\nTP2: 10260 USDT\nTP3: 10120 USDT",
+        call("short", ["10500", "10680"], ["10400", "10260", "10120"], "10860", leverage=70),
+        id="vi-square-post",
+    ),
+    pytest.param(  # "Điểm vào: $2.75", "TP1: $2.88", "SL: $2.70" (binance.bh/vi/square/post/26900186557833)
+        "XRP/USDT LONG\nĐiểm vào: $2.75\nTP1: $2.88\nTP2: $2.95\nSL: $2.70",
+        call("long", ["2.75"], ["2.88", "2.95"], "2.70"),
+        id="vi-square-layout",
+    ),
     # -- Chinese: 做多, 进场/進場, 市价, 止盈, 止损/止損, 杠杆, 全仓 (issue 8; 58zll.com and
     # 20on.com articles on 止盈止损, 逐仓); full-width colon, comma and wave dash (composed).
     pytest.param(
@@ -288,6 +302,8 @@ FOLLOW_UPS = [
     ("vi", "Đóng lệnh BTC", CLOSE),
     ("vi", "Hủy lệnh BTC", CANCEL),
     ("vi", "Dời SL về entry", TO_ENTRY),
+    # "Di chuyển SL về điểm hòa vốn một khi TP2 được kích hoạt" (the same Vietnamese post)
+    ("vi", "BTC Di chuyển SL về điểm hòa vốn", {**TO_ENTRY, "coin": "BTC"}),
     ("zh", "BTC 平仓", CLOSE),
     ("zh", "BTC 取消", CANCEL),
     ("zh", "止损移至开仓价", TO_ENTRY),
