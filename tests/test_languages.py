@@ -514,6 +514,8 @@ NEGATED = [
     ("sv", "Stäng inte BTC"),
     ("fa", "کنسل نکنید BTC"),
     ("ar", "عدم إغلاق BTC"),
+    ("ar", "هل أغلق BTC"),  # هل asks
+    ("fa", "آیا ببندید BTC"),  # آیا asks
     ("uk", "Не закриваємо BTC"),
     ("es", "No cerrar BTC"),
     ("de", "Nicht schließen BTC"),
