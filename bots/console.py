@@ -33,13 +33,12 @@ import asyncio
 import logging
 import re
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, TextIO, runtime_checkable
+from typing import Any, TextIO
 
-from bridge.messages import BotReply, ChatCore, ChatMessage, ReplyAction
-from bridge.store import StoredSignal
+from bridge.messages import BotReply, ChatCommands, ChatCore, ChatMessage, ReplyAction
 
 logger = logging.getLogger(__name__)
 
@@ -63,19 +62,6 @@ _PRESS = re.compile(r"press\s+#?(?P<target>b?\d+)\s*:?\s*(?P<label>.*)", re.IGNO
 _MODE = re.compile(r"/mode(?:\s+(?P<mode>\S+))?", re.IGNORECASE)
 
 _INDENT = "   "
-
-
-@runtime_checkable
-class ModeCore(Protocol):
-    """What `/mode` and `/status` need beyond `ChatCore` (`bridge.service.BridgeService` has it)."""
-
-    async def set_mode(self, platform: str, chat_id: str, mode: str | None, actor: str = ...) -> None: ...
-
-    async def mode_of(self, platform: str, chat_id: str) -> str: ...
-
-    async def recent_signals(
-        self, platform: str, chat_id: str, limit: int = 10
-    ) -> Sequence[StoredSignal]: ...
 
 
 @dataclass(slots=True)
@@ -278,7 +264,7 @@ class ConsoleChat:
 
     async def _mode(self, wanted: str | None) -> None:
         core = self._core
-        if not isinstance(core, ModeCore):
+        if not isinstance(core, ChatCommands):
             self._note("this bridge has no modes to set")
             return
         if wanted is not None:
@@ -292,7 +278,7 @@ class ConsoleChat:
 
     async def _status(self) -> None:
         core = self._core
-        if not isinstance(core, ModeCore):
+        if not isinstance(core, ChatCommands):
             self._note("this bridge keeps no signals to list")
             return
         signals = await core.recent_signals(PLATFORM, self.chat_id, 10)

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import inspect
 import logging
 import re
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any, Literal
 
 import discord
@@ -37,7 +36,7 @@ from pydantic import SecretStr
 
 from bridge.config import BridgeConfig, ChannelConfig, DiscordConfig
 from bridge.i18n import N_, Translator, translator
-from bridge.messages import BotReply, ChatCore, ChatMessage
+from bridge.messages import BotReply, ChatCommands, ChatCore, ChatMessage
 
 PLATFORM = "discord"
 BUTTON_PREFIX = "signal-bridge:"
@@ -203,10 +202,6 @@ def build_command_tree(tree: app_commands.CommandTree[Any], bridge: DiscordBridg
     @app_commands.describe(mode="live: send at once; confirm: ask first; dry-run: never send")
     async def mode(interaction: discord.Interaction, mode: Literal["live", "confirm", "dry-run"]) -> None:
         await target()._guarded(target()._on_mode(interaction, mode))
-
-
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
 
 
 class DiscordBridge:
@@ -609,13 +604,13 @@ class DiscordBridge:
         channel = await self._command_channel(interaction)
         if channel is None:
             return
-        mode_of: Callable[..., Any] | None = getattr(self._core, "mode_of", None)
-        recent: Callable[..., Any] | None = getattr(self._core, "recent_signals", None)
-        mode = await _maybe_await(mode_of(PLATFORM, channel.chat_id)) if mode_of else channel.mode
+        core = self._core
+        commands = core if isinstance(core, ChatCommands) else None
+        mode = await commands.mode_of(PLATFORM, channel.chat_id) if commands else channel.mode
         _ = _tr(channel)
         lines = [f"**{channel.name}**: " + _("mode {mode}", mode=mode)]
-        if recent is not None:
-            signals = await _maybe_await(recent(PLATFORM, channel.chat_id, limit=10))
+        if commands is not None:
+            signals = await commands.recent_signals(PLATFORM, channel.chat_id, limit=10)
             lines.extend(_status_lines(signals, interaction.guild_id, channel.chat_id, _))
         await interaction.response.send_message(_clip("\n".join(lines), _CONTENT_LIMIT), ephemeral=True)
 
@@ -629,11 +624,11 @@ class DiscordBridge:
                 _("Only the channel's signal posters can change its mode."), ephemeral=True
             )
             return
-        set_mode: Callable[..., Any] | None = getattr(self._core, "set_mode", None)
-        if set_mode is None:
+        core = self._core
+        if not isinstance(core, ChatCommands):
             await interaction.response.send_message(_("Changing the mode is not available."), ephemeral=True)
             return
-        await _maybe_await(set_mode(PLATFORM, channel.chat_id, mode))
+        await core.set_mode(PLATFORM, channel.chat_id, mode, actor=str(interaction.user.id))
         await interaction.response.send_message(_("Mode is now {mode}.", mode=mode))
 
     # ---- confirm buttons -------------------------------------------------------------------------

@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import hmac
 import html
-import inspect
 import logging
 import re
 import signal
@@ -27,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -59,7 +58,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.warnings import PTBDeprecationWarning
 
 from bridge.i18n import N_, Translator, translator
-from bridge.messages import BotReply, ChatCore, ChatMessage
+from bridge.messages import BotReply, ChatCommands, ChatCore, ChatMessage
 from bridge.store import StoredSignal
 
 if TYPE_CHECKING:
@@ -187,23 +186,6 @@ def install_log_redaction(*secrets: str) -> None:
 
     logging.setLogRecordFactory(factory)
     _factory_installed = True
-
-
-# --- what the adapter needs from the core beyond ChatCore ---------------------------------------------
-
-
-class CommandCore(ChatCore, Protocol):
-    """The extra calls behind /status and /mode (implemented by `bridge.service.BridgeService`)."""
-
-    def set_mode(self, platform: str, chat_id: str, mode: str | None, actor: str = ...) -> Any: ...
-
-    def mode_of(self, platform: str, chat_id: str) -> Any: ...
-
-    def recent_signals(self, platform: str, chat_id: str, limit: int = 10) -> Any: ...
-
-
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -735,11 +717,12 @@ class TelegramBridge:
             await self._post_text(chat_id, message.message_id, html.escape(text, quote=False))
             return
         core = self._core
+        if not isinstance(core, ChatCommands):
+            return  # a core without modes or a signal list has nothing to say here
         if command.name == "mode":
             wanted = command.args.lower()
             if not wanted:
-                mode = await _maybe_await(core.mode_of(PLATFORM, chat_id))  # type: ignore[attr-defined]
-                shown = f"<b>{html.escape(str(mode))}</b>"
+                shown = f"<b>{html.escape(await core.mode_of(PLATFORM, chat_id))}</b>"
                 text = _("Mode: {mode}. Change it with /mode live|confirm|dry-run.", mode=shown)
             elif wanted not in MODES:
                 text = _(
@@ -747,11 +730,11 @@ class TelegramBridge:
                     mode=html.escape(repr(wanted), quote=False),
                 )
             else:
-                await _maybe_await(core.set_mode(PLATFORM, chat_id, wanted, actor=author_id))  # type: ignore[attr-defined]
+                await core.set_mode(PLATFORM, chat_id, wanted, actor=author_id)
                 text = _("Mode is now {mode}.", mode=f"<b>{wanted}</b>")
             await self._post_text(chat_id, message.message_id, text)
             return
-        signals = await _maybe_await(core.recent_signals(PLATFORM, chat_id, limit=10))  # type: ignore[attr-defined]
+        signals = await core.recent_signals(PLATFORM, chat_id, limit=10)
         await self._post_text(chat_id, message.message_id, _render_status(signals, _))
 
     # --- posting ------------------------------------------------------------------------------------

@@ -6,8 +6,12 @@ to platform calls. Nothing here knows a platform SDK.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:  # the store imports this module; the type is only named here
+    from bridge.store import StoredSignal
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +92,19 @@ class ChatCore(Protocol):
     ) -> None: ...
 
     async def resume(self, platform: str | None = None) -> list[tuple[ChatMessage, list[BotReply]]]: ...
+
+
+@runtime_checkable
+class ChatCommands(Protocol):
+    """The admins' commands behind /mode and /status (`bridge.service.BridgeService` implements them).
+
+    Adapters check for it (`isinstance(core, ChatCommands)`): a core without it has no modes to switch.
+    """
+
+    async def set_mode(self, platform: str, chat_id: str, mode: str | None, actor: str = ...) -> None: ...
+
+    async def mode_of(self, platform: str, chat_id: str) -> str: ...
+
+    async def recent_signals(
+        self, platform: str, chat_id: str, limit: int = 10
+    ) -> Sequence[StoredSignal]: ...

@@ -33,7 +33,7 @@ from bridge.emulator import EmulatorServer
 from bridge.emulator.store import EmulatedSignal
 from bridge.messages import BotReply, ChatMessage, ReplyAction
 from bridge.service import BridgeService
-from bridge.store import open_store
+from bridge.store import StoredSignal, open_store
 from tests.emulator_fixtures import emulator  # noqa: F401  (a pytest fixture)
 from tests.emulator_support import FAST_RETRY, KEY_A, KEY_B, TEST_TIMEOUTS
 from tests.telegram_fake import (
@@ -174,13 +174,13 @@ class ScriptedCore:
     async def resume(self, platform: str | None = None) -> list[tuple[ChatMessage, list[BotReply]]]:
         return []
 
-    def set_mode(self, platform: str, chat_id: str, mode: str | None, actor: str = "admin") -> None:
+    async def set_mode(self, platform: str, chat_id: str, mode: str | None, actor: str = "admin") -> None:
         self.modes[chat_id] = mode
 
-    def mode_of(self, platform: str, chat_id: str) -> str:
+    async def mode_of(self, platform: str, chat_id: str) -> str:
         return self.modes.get(chat_id, "live")
 
-    def recent_signals(self, platform: str, chat_id: str, limit: int = 10) -> list[str]:
+    async def recent_signals(self, platform: str, chat_id: str, limit: int = 10) -> list[StoredSignal]:
         return []
 
 
