@@ -99,6 +99,11 @@ _NO_STOP = re.compile(r"(?<![^\W\d_])(?:no|without|w/o|без)\s*$", re.IGNORECA
 _FIRST_PERSON = re.compile(
     r"(?<![\w'])(?:I|I'm|I'd|I'll|I've|me|my|anyone|anybody|someone)(?![\w'])", re.IGNORECASE
 )
+# "at 3500", "@ 96000", "at TP1", "near target 2": where a close is meant to happen, later
+_AT_PRICE = re.compile(
+    r"(?:(?<![A-Za-z])(?:at|near|around|on)(?![A-Za-z])|@)[ \t]*(?:\$?[ \t]?\d|(?:tp|target)[ \t]*\d)",
+    re.IGNORECASE,
+)
 _QUESTION_END = re.compile(r"\?\s*$")
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
 _COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}", re.IGNORECASE)
@@ -515,6 +520,15 @@ class _Reader:
             )
         if close_word is not None and not (f("STOP") and not f("MOVE") and not f("BREAKEVEN")):
             self.one_coin(w)
+            later = _AT_PRICE.search(self.norm.text, int(close_word.end_pos or _pos(close_word)))
+            if later is not None and not f("MARKET"):
+                # "Close 50% at TP1", "Close BTC at 96000": a close for later, at a price; a market close
+                # now would be the wrong order
+                raise _Refuse(
+                    "a close at a price or a target is an order for later; write it as a target "
+                    "(e.g. 'TP2 3500 - 50%') or close now ('close 50% now')",
+                    close_word, ("'close 50% now'", "'TP2 3500 - 50%'"),
+                )
             return ClosePosition(coin=coin, percent=self.close_percent(w), scope=scope)
         if close_word is not None:
             return Chatter()  # "Closed at stoploss": the stop already did it

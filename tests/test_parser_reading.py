@@ -505,7 +505,7 @@ def test_a_follow_up_naming_two_coins_is_refused_not_done_for_one() -> None:
 
 
 def test_half_is_never_read_as_a_coin() -> None:
-    reading = read_message("Closed half of my ETH at 3500, rest running")
+    reading = read_message("Close half of the ETH position, rest running")
     assert isinstance(reading, ClosePosition) and reading.coin == "ETH"
 
 
@@ -562,3 +562,13 @@ def test_a_bar_between_the_stop_and_the_leverage_is_no_leverage_range() -> None:
 @pytest.mark.parametrize("lev", ["lev 3-10X", "(2-5x)", "5x - 10x"])
 def test_leverage_ranges_still_send_no_single_leverage(lev: str) -> None:
     assert signal(f"BTC long 60000 tp 61000 sl 59000 {lev}").leverage is None
+
+
+@pytest.mark.parametrize("text", ["Close 50% at TP1", "Close BTC at 96000", "Close half at TP2"])
+def test_a_close_at_a_price_or_target_is_refused_not_closed_now(text: str) -> None:
+    assert "order for later" in refusal(text).message
+
+
+def test_a_close_now_with_a_reference_price_still_closes() -> None:
+    reading = read_message("Closing ETH now at 3500")
+    assert isinstance(reading, ClosePosition) and reading.percent == D("100")
