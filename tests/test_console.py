@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bots.commands.run import ApiClients
+from bots.commands.run import api_client_factory
 from bots.console import ConsoleChat, stdin_lines
 from bridge.config import DEMO_API_KEY, DEMO_API_SECRET, BridgeConfig, parse_config
 from bridge.emulator import EmulatedSignal, EmulatorKey, EmulatorServer
@@ -69,14 +69,12 @@ async def _demo(tmp_path: Path, mode: str = "live") -> AsyncIterator[Demo]:
         )
     store = open_store(config.store.url)
     await store.open()
-    clients = ApiClients(config)
-    service = BridgeService(config, store, clients)
+    service = BridgeService(config, store, api_client_factory(config))
     out = io.StringIO()
     try:
         yield Demo(emulator, store, service, ConsoleChat(service, out), out)
     finally:
         await service.aclose()
-        await clients.aclose()
         await store.aclose()
         await emulator.stop()
 

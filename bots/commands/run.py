@@ -53,35 +53,19 @@ class _Bot(Protocol):
     async def stop(self) -> None: ...
 
 
-class ApiClients:
-    """One `SignalApiClient` per channel, made on first use and closed together."""
+def api_client_factory(config: BridgeConfig) -> Callable[[ChannelConfig], SignalApiClient]:
+    """`BridgeService`'s `client_for`: a client per channel with its own key pair and the configured timeout.
 
-    def __init__(self, config: BridgeConfig) -> None:
-        self._config = config
-        self._clients: dict[str, SignalApiClient] = {}
+    The service keeps one client per channel and closes them in its `aclose()`.
+    """
+    timeout = config.api.timeout_s
+    timeouts = Timeouts(connect=min(5.0, timeout), read=timeout, write=timeout, pool=min(5.0, timeout))
 
-    def __call__(self, channel: ChannelConfig) -> SignalApiClient:
-        client = self._clients.get(channel.name)
-        if client is None:
-            key, secret = channel.credentials()
-            timeout = self._config.api.timeout_s
-            client = SignalApiClient(
-                self._config.api.base_url,
-                key,
-                secret,
-                timeouts=Timeouts(
-                    connect=min(5.0, timeout), read=timeout, write=timeout, pool=min(5.0, timeout)
-                ),
-                label=channel.name,
-            )
-            self._clients[channel.name] = client
-        return client
+    def client_for(channel: ChannelConfig) -> SignalApiClient:
+        key, secret = channel.credentials()
+        return SignalApiClient(config.api.base_url, key, secret, timeouts=timeouts, label=channel.name)
 
-    async def aclose(self) -> None:
-        for client in self._clients.values():
-            with contextlib.suppress(Exception):
-                await client.aclose()
-        self._clients.clear()
+    return client_for
 
 
 async def run_bridge(
@@ -138,9 +122,7 @@ async def run_bridge(
         store: Store = open_store(config.store.url)
         await store.open()
         closers.append(store.aclose)
-        clients = ApiClients(config)
-        closers.append(clients.aclose)
-        service = BridgeService(config, store, clients)
+        service = BridgeService(config, store, api_client_factory(config))
         closers.append(service.aclose)
 
         store_text = str(where) if where is not None else store.url_for_humans
