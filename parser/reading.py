@@ -104,6 +104,7 @@ _AT_PRICE = re.compile(
     r"(?:(?<![A-Za-z])(?:at|near|around|on)(?![A-Za-z])|@)[ \t]*(?:\$?[ \t]?\d|(?:tp|target)[ \t]*\d)",
     re.IGNORECASE,
 )
+_CONDITIONAL = re.compile(r"\W*(?:if|when|once|in case)(?![A-Za-z])", re.IGNORECASE)
 _QUESTION_END = re.compile(r"\?\s*$")
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
 _COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}", re.IGNORECASE)
@@ -914,6 +915,14 @@ class _Reader:
                 "no take-profit target: the Signal API needs at least TP1",
                 entry_values[0].token if entry_values else coin_tok,
                 ("a target such as 'TP1 63000'",),
+            )
+        conditional = _CONDITIONAL.match(self.norm.text)
+        if conditional is not None:
+            # "If BTC breaks 100k, long ...": an entry on a breakout; a limit order there would fill at
+            # once (a buy limit above the price is a market buy), which is not what the author means
+            raise _Refuse(
+                "a conditional entry ('if ... breaks') cannot be sent as a limit order; post the call "
+                "when the condition is met", entry_values[0].token if entry_values else coin_tok,
             )
         self.check_unread_lines(w, {id(v.token) for v in entries})
         if not stops:

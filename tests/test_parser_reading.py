@@ -572,3 +572,11 @@ def test_a_close_at_a_price_or_target_is_refused_not_closed_now(text: str) -> No
 def test_a_close_now_with_a_reference_price_still_closes() -> None:
     reading = read_message("Closing ETH now at 3500")
     assert isinstance(reading, ClosePosition) and reading.percent == D("100")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["If BTC breaks 100k, long with TP 105k and SL 98k", "When ETH reclaims 3500 go long, TP 3700, SL 3400"],
+)
+def test_a_conditional_breakout_entry_is_refused_not_sent_as_a_limit(text: str) -> None:
+    assert "conditional entry" in refusal(text).message
