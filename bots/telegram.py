@@ -29,6 +29,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
+import httpx
 from aiohttp import web
 from pydantic import SecretStr
 from telegram import (
@@ -742,16 +743,18 @@ class TelegramBridge:
     async def _send(self, chat_id: str, text: str, **kwargs: Any) -> Message:
         """sendMessage, tried again when the connection failed before Telegram could have got it.
 
-        A timeout is not retried: the message may have been posted, and a doubled reply misleads.
-        Flood limits (429) are waited out by the rate limiter.
+        A timeout, or a connection dropped after the request went out, is not retried: the message may
+        have been posted, and a doubled reply misleads. Flood limits (429) are waited out by the rate
+        limiter.
         """
         for attempt in range(3):
             try:
                 return await self.bot.send_message(chat_id, text, **kwargs)
             except (TimedOut, BadRequest):  # BadRequest is a NetworkError in PTB, but final
                 raise
-            except NetworkError:
-                if attempt == 2:
+            except NetworkError as exc:
+                # PTB wraps every httpx error in NetworkError; only a refused connection sent nothing.
+                if attempt == 2 or not isinstance(exc.__cause__, httpx.ConnectError):
                     raise
                 await asyncio.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")

@@ -13,6 +13,8 @@ What a test can do with it:
   returned once); `calls_of(method)` lists them all; `await delivered(update_id)` waits until a
   getUpdates answer handed that update to the bot.
 - `fail_next(method, times, retry_after=1)` answers the next calls of a method with 429 + retry_after.
+- `drop_answer_next(method, times)` carries out the next calls of a method, then closes the connection
+  without answering (the "it may have been posted" case); such calls are recorded with status 0.
 - `set_member(chat_id, user_id, status)` decides what `getChatMember` says.
 - `await post_webhook(update)` delivers an update to the webhook the bot registered with `setWebhook`,
   with the secret header it registered (or another one), and returns the HTTP status.
@@ -90,6 +92,7 @@ class FakeTelegram:
         self._members: dict[tuple[str, str], str] = {}
         self._chats: dict[str, _Chat] = {}
         self._faults: dict[str, _Fault] = {}
+        self._drops: dict[str, int] = {}
         self._cursor: dict[str, int] = {}
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -168,6 +171,10 @@ class FakeTelegram:
             },
         )
 
+    def drop_answer_next(self, method: str, times: int = 1) -> None:
+        """Carry out the next `times` calls of `method`, then hang up without answering them."""
+        self._drops[method] = times
+
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -235,9 +242,14 @@ class FakeTelegram:
         if request.transport is None or request.transport.is_closing():
             # The bot hung up (a long poll cancelled on stop): nothing was delivered, record nothing.
             return response
-        self.calls.append(Call(method, params, response.status, result))
+        dropped = self._drops.get(method, 0) > 0
+        if dropped:
+            self._drops[method] -= 1
+        self.calls.append(Call(method, params, 0 if dropped else response.status, result))
         async with self._changed:
             self._changed.notify_all()
+        if dropped:
+            request.transport.close()  # done, but the bot never hears so
         return response
 
     async def _answer(self, method: str, params: dict[str, str]) -> tuple[web.Response, Any]:

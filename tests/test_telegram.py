@@ -504,6 +504,24 @@ async def test_adapter_only_telegram_429_is_waited_out_and_the_call_retried(fake
     assert len(core.handled) == 1
 
 
+async def test_adapter_only_a_reply_whose_answer_was_lost_is_not_posted_twice(fake: FakeTelegram) -> None:
+    core = ScriptedCore()
+    bridge = TelegramBridge(telegram_config(fake), core)
+    await bridge.start()
+    try:
+        fake.drop_answer_next("sendMessage")  # Telegram posts it, then the connection drops
+        fake.push(channel_post(CHANNEL, 10, "BTC entry 60k"))
+        posted = await fake.next_call("sendMessage")
+        later = fake.push(channel_post(CHANNEL, 11, "ETH entry 3k"))  # the chat goes on
+        answered = await fake.next_call("sendMessage")
+        await fake.delivered(later)
+    finally:
+        await bridge.stop()
+    assert posted.status == 0 and posted.get("text") == "read: BTC entry 60k"
+    assert answered.get("text") == "read: ETH entry 3k"  # not a second copy of the first reply
+    assert [c.get("text") for c in fake.calls_of("sendMessage")].count("read: BTC entry 60k") == 1
+
+
 async def test_adapter_only_token_is_redacted_even_from_a_loud_httpx_logger(
     fake: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
