@@ -322,7 +322,7 @@ class _Reader:
             return Refusal(
                 message=f"the message could not be read: {type(exc).__name__}", line=line, column=column
             )
-        if any(t.type in _EMOJI_LABELS for t in tokens):
+        if "\U0001F3AF" in self.norm.text or "\U0001F6D1" in self.norm.text:
             # an emoji is a label only right before its price ("🎯 97000"); "🛑 Close all 🛑" is decoration
             tokens = [
                 Token.new_borrow_pos(_EMOJI_LABELS[t.type], t, t) if t.type in _EMOJI_LABELS else t
