@@ -386,9 +386,14 @@ async def test_follow_up_validation_on_a_live_v2_long(
     assert len(emulator.signals()[0].history) == 1
 
 
-async def test_sixth_target_update_is_fine_on_a_v1_signal(api_client: SignalApiClient) -> None:
+async def test_sixth_target_update_is_fine_on_a_v1_signal(
+    emulator: EmulatorServer, api_client: SignalApiClient
+) -> None:
     pid = str((await api_client.create_v1(v1_body())).parent_signal_id)
     await api_client.update_price(pid, exit_prices={6: "90000"})
+    [signal] = emulator.signals()
+    assert signal.prices["exit_price_6"] == "90000"
+    assert [call.endpoint for call in signal.history] == ["create_v1", "updateprice"]
 
 
 async def test_short_trailing_limit_sits_above_its_stop(api_client: SignalApiClient) -> None:
