@@ -168,6 +168,18 @@ def _partial() -> re.Pattern[str]:
 
 
 @cache
+def _condition_words() -> re.Pattern[str] | None:
+    """The price-condition words of every table ("unter", "por encima de", "跌破"): a close next to one is a
+    condition, not an order."""
+    words = lexicon().keywords.get("condition", [])
+    if not words:
+        return None
+    ordered = sorted(set(words), key=lambda e: (-len(e), e))
+    body = "|".join(r"[ \t_\-]*".join(part for part in w.split(" ") if part) for w in ordered)
+    return re.compile(rf"(?<![A-Za-zА-Яа-яЁё_])(?:{body})(?![A-Za-zА-Яа-яЁё])", re.IGNORECASE)
+
+
+@cache
 def _connectors() -> frozenset[str]:
     """Words allowed between a keyword and its price, in every language ("at", "auf", "till")."""
     return _CONNECTORS | {w.lower() for w in lexicon().keywords.get("connector", []) if " " not in w}
@@ -697,7 +709,16 @@ class _Reader:
     def conditional(self, w: _Walk, tok: Token) -> bool:
         line = w.lines.get(int(tok.line or 0), [])
         after = [t for t in line if _pos(t) > _pos(tok)]
-        return bool(after) and after[0].type == "WORD" and str(after[0]).lower() in _CONDITIONS
+        if after and after[0].type == "WORD" and str(after[0]).lower() in _CONDITIONS:
+            return True
+        # the tables' condition words, before or after the verb ("cerrar por encima de 70000", "跌破 58000
+        # 平仓"); the lexer drops most non-Latin words, so the line's text is searched
+        words = _condition_words()
+        if words is None:
+            return False
+        start = self.norm.text.rfind("\n", 0, _pos(tok)) + 1
+        end = self.norm.text.find("\n", _pos(tok))
+        return words.search(self.norm.text[start : end if end >= 0 else None]) is not None
 
     def leads(self, tok: Token, w: _Walk, coin: str | None) -> bool:
         """Does the keyword open its sentence?  Only a coin, a pair, direction words or words such as

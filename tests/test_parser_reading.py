@@ -580,3 +580,8 @@ def test_a_close_now_with_a_reference_price_still_closes() -> None:
 )
 def test_a_conditional_breakout_entry_is_refused_not_sent_as_a_limit(text: str) -> None:
     assert "conditional entry" in refusal(text).message
+
+
+def test_a_close_word_still_orders_a_close_without_a_price_condition() -> None:
+    assert isinstance(read_message("Close BTC"), ClosePosition)
+    assert isinstance(read_message("a daily close above 45k"), Chatter)
