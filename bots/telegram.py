@@ -63,7 +63,7 @@ from bridge.messages import BotReply, ChatCommands, ChatCore, ChatMessage
 from bridge.store import StoredSignal
 
 if TYPE_CHECKING:
-    from bridge.config import BridgeConfig
+    from bridge.config import BridgeConfig, ChannelConfig
 
 PLATFORM = "telegram"
 
@@ -229,7 +229,7 @@ class TelegramBridge:
         self._webhook_url: str = settings.webhook_url or ""
         self._webhook_listen = str(settings.webhook_listen)
         if webhook_secret is None and self._webhook_url:
-            webhook_secret = _config_webhook_secret(config)
+            webhook_secret = config.telegram_webhook_secret()
         self._webhook_secret = webhook_secret
         if self._webhook_url and not (webhook_secret and webhook_secret.get_secret_value()):
             raise TelegramStartError("webhook mode needs a secret token (telegram.webhook_secret_env)")
@@ -602,14 +602,14 @@ class TelegramBridge:
 
     # --- who may trade ------------------------------------------------------------------------------
 
-    def _channel(self, chat_id: str) -> Any:
+    def _channel(self, chat_id: str) -> ChannelConfig | None:
         channel = self._config.channel_for(PLATFORM, chat_id)
         if channel is None and chat_id not in self._ignored_chats:
             self._ignored_chats.add(chat_id)
             log.info("telegram: ignoring chat %s (not in the configuration)", chat_id)
         return channel
 
-    async def _author(self, message: Message, channel: Any) -> tuple[str, bool]:
+    async def _author(self, message: Message, channel: ChannelConfig) -> tuple[str, bool]:
         """The author's id and whether the channel's `posters` let them trade."""
         chat = message.chat
         posters = channel.posters
@@ -898,9 +898,9 @@ _ONLY_ADMINS_PRESS = N_("Only admins can confirm or discard.")
 _REPLY_CANCEL = N_("Reply {command} to the call's message.")
 
 
-def _tr(channel: Any) -> Translator:
+def _tr(channel: ChannelConfig | None) -> Translator:
     """The translator of a configured chat's language (English for anything else)."""
-    return translator(getattr(channel, "language", None) or "en")
+    return translator(channel.language if channel is not None else "en")
 
 
 def _summary(signal: object) -> str:
@@ -923,8 +923,3 @@ def _retry_after_s(exc: RetryAfter) -> float:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value: Any = exc.retry_after
     return float(value.total_seconds()) if isinstance(value, timedelta) else float(value)
-
-
-def _config_webhook_secret(config: Any) -> SecretStr | None:
-    getter = getattr(config, "telegram_webhook_secret", None)
-    return getter() if callable(getter) else None
