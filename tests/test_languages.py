@@ -601,7 +601,6 @@ CONDITIONAL_CLOSES = [
 ]
 
 
-@pytest.mark.xfail(strict=False, reason="price conditions after a close word are English only (request R11)")
 @pytest.mark.parametrize(("lang", "text"), CONDITIONAL_CLOSES, ids=[c[0] for c in CONDITIONAL_CLOSES])
 def test_a_close_under_a_price_condition_is_not_an_order(lang: str, text: str) -> None:
     assert read_message(text).kind == "none"
