@@ -564,7 +564,9 @@ class TelegramBridge:
             text=text,
             reply_to_message_id=reply_to,
             is_edit=is_edit,
-            edit_version=str(int(message.edit_date.timestamp())) if is_edit and message.edit_date else None,
+            # The update id tells edits apart (two within one second share an edit_date) and stays the
+            # same when Telegram delivers the update again, so a redelivery is still recognised.
+            edit_version=str(update.update_id) if is_edit else None,
         )
         if not await self._core.accept(chat_message):
             log.debug("telegram: %s/%s already recorded", chat_id, message.message_id)

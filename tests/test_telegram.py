@@ -504,6 +504,31 @@ async def test_adapter_only_telegram_429_is_waited_out_and_the_call_retried(fake
     assert len(core.handled) == 1
 
 
+async def test_adapter_only_two_edits_in_one_second_are_both_handled_and_a_redelivery_is_not(
+    fake: FakeTelegram,
+) -> None:
+    core = ScriptedCore()
+    bridge = TelegramBridge(telegram_config(fake), core)
+    await bridge.start()
+    try:
+        # Both edits carry the same edit_date: Telegram counts it in whole seconds.
+        fake.push(edited_channel_post(CHANNEL, 10, "BTC entry 60k SL 58k"))
+        second = fake.push(edited_channel_post(CHANNEL, 10, "BTC entry 60k SL 57k"))
+        await fake.next_call("sendMessage")
+        await fake.next_call("sendMessage")
+    finally:
+        await bridge.stop()
+    fake.rewind()  # both delivered again, as after a crash before the offset reached Telegram
+    restarted = TelegramBridge(telegram_config(fake), core)
+    await restarted.start()
+    try:
+        await fake.delivered(second)
+    finally:
+        await restarted.stop()
+    assert [m.text for m in core.handled] == ["BTC entry 60k SL 58k", "BTC entry 60k SL 57k"]
+    assert all(m.is_edit for m in core.handled)
+
+
 async def test_adapter_only_a_reply_whose_answer_was_lost_is_not_posted_twice(fake: FakeTelegram) -> None:
     core = ScriptedCore()
     bridge = TelegramBridge(telegram_config(fake), core)
