@@ -105,6 +105,7 @@ _AT_PRICE = re.compile(
     re.IGNORECASE,
 )
 _CONDITIONAL = re.compile(r"\W*(?:if|when|once|in case)(?![A-Za-z])", re.IGNORECASE)
+_ZERO_GROUP = re.compile(r"\$?\d{1,3}\.000\$?")
 _QUESTION_END = re.compile(r"\?\s*$")
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
 _COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}", re.IGNORECASE)
@@ -371,6 +372,11 @@ class _Reader:
         )
         if any("," in r or "." in r for r in raws):
             self.style = comma_style(raws, decimal_comma_language=comma_language)
+            dotted = [r for r in raws if "." in r]
+            if len(dotted) >= 2 and all(_ZERO_GROUP.fullmatch(r.strip()) for r in dotted):
+                # "Entry 95.000 / TP 97.000 / SL 94.000": every dot followed by exactly "000" reads as
+                # thousands as well as decimals; a consistent 1000x error passes every other check
+                self.style = CommaStyle.CONFLICT
         else:
             self.style = CommaStyle.THOUSANDS  # no separator in any number: nothing to decide
         try:

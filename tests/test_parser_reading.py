@@ -481,8 +481,8 @@ def test_digits_in_no_price_form_are_refused_not_dropped() -> None:
 def test_a_lone_dot_group_in_a_decimal_comma_language_is_refused_not_read_small() -> None:
     r = refusal("BTC/USDT LONG\nEinstieg: 60.000\nZiele: 63.000 / 65.000\nStop: 58.000")
     assert "60.000" in r.message
-    s = signal("BTC/USDT LONG\nEntry: 60.000\nTargets: 63.000 / 65.000\nStop: 58.000")
-    assert s.entry.prices == (D("60.000"),)  # English keywords: a decimal point
+    s = signal("BTC/USDT LONG\nEntry: 60.500\nTargets: 63.250 / 65.125\nStop: 58.750")
+    assert s.entry.prices == (D("60.500"),)  # English keywords: a decimal point
 
 
 @pytest.mark.parametrize("text", ["Не закрываем BTC", "Не отменяем BTC", "не переносим стоп"])
@@ -585,3 +585,9 @@ def test_a_conditional_breakout_entry_is_refused_not_sent_as_a_limit(text: str) 
 def test_a_close_word_still_orders_a_close_without_a_price_condition() -> None:
     assert isinstance(read_message("Close BTC"), ClosePosition)
     assert isinstance(read_message("a daily close above 45k"), Chatter)
+
+
+def test_prices_that_all_end_in_dot_000_are_refused_as_ambiguous() -> None:
+    assert "dot in '95.000'" in refusal("BTC LONG\nEntry 95.000\nTP 97.000\nSL 94.000").message
+    s = signal("XRP LONG\nEntry 1.000\nTP 1.100\nSL 0.950")
+    assert s.entry.prices == (D("1.000"),)
