@@ -55,11 +55,19 @@ def describe(endpoint: Endpoint | None) -> str:
 class SignalApiError(Exception):
     """Root of every Signal API failure. `str()` is a plain sentence fit for a chat reply."""
 
-    def __init__(self, message: str, *, endpoint: Endpoint | None = None, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: Endpoint | None = None,
+        status: int | None = None,
+        result_type: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.endpoint = endpoint
         self.status = status
+        self.result_type = result_type  # the envelope's `result.type`, when the API gave one
 
     def __str__(self) -> str:
         return self.message
@@ -86,17 +94,6 @@ class OutcomeUnknown(SignalApiError):
 class ServerError(OutcomeUnknown):
     """HTTP 5xx (`CRITICAL`): the API failed while handling the request; whether it acted is unknown."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        endpoint: Endpoint | None = None,
-        status: int | None = None,
-        result_type: str | None = None,
-    ) -> None:
-        super().__init__(message, endpoint=endpoint, status=status)
-        self.result_type = result_type
-
 
 class UnreadableResponse(OutcomeUnknown):
     """The API answered, but not with the documented envelope; whether it acted cannot be told."""
@@ -109,17 +106,6 @@ class CancelOutcomeUncertain(OutcomeUnknown):
 
 class Rejected(SignalApiError):
     """The API answered and refused the request; nothing was done."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        endpoint: Endpoint | None = None,
-        status: int | None = None,
-        result_type: str | None = None,
-    ) -> None:
-        super().__init__(message, endpoint=endpoint, status=status)
-        self.result_type = result_type
 
 
 class InvalidInput(Rejected):
