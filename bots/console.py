@@ -200,17 +200,7 @@ class ConsoleChat:
         arrow = f" ↳ {reply_to.label}" if reply_to else ""
         head = f"{posted.label} {self._author}{arrow}: "
         self._echo(head + text, len(head))
-        await self._deliver(
-            ChatMessage(
-                platform=PLATFORM,
-                chat_id=self.chat_id,
-                message_id=posted.message_id,
-                author_id=self._author,
-                author_can_trade=True,
-                text=text,
-                reply_to_message_id=posted.reply_to_message_id,
-            )
-        )
+        await self._deliver(self._as_message(posted))
 
     async def _reply(self, target: str, text: str) -> None:
         replied = self._find(target)
@@ -235,19 +225,7 @@ class ConsoleChat:
         posted.text = text
         head = f"{posted.label} {self._author} (edited): "
         self._echo(head + text, len(head))
-        await self._deliver(
-            ChatMessage(
-                platform=PLATFORM,
-                chat_id=self.chat_id,
-                message_id=posted.message_id,
-                author_id=self._author,
-                author_can_trade=True,
-                text=text,
-                reply_to_message_id=posted.reply_to_message_id,
-                is_edit=True,
-                edit_version=str(posted.edit_count),
-            )
-        )
+        await self._deliver(self._as_message(posted))
 
     async def _press(self, target: str, label: str) -> None:
         answer = self._answer_with_buttons(target)
@@ -290,6 +268,21 @@ class ConsoleChat:
             self._print(f"{_INDENT}  {signal.summary()}")
 
     # -- talking to the core
+
+    def _as_message(self, posted: _Posted) -> ChatMessage:
+        """The core's view of one of the admin's messages, in its latest version."""
+        edited = posted.edit_count > 0
+        return ChatMessage(
+            platform=PLATFORM,
+            chat_id=self.chat_id,
+            message_id=posted.message_id,
+            author_id=self._author,
+            author_can_trade=True,
+            text=posted.text,
+            reply_to_message_id=posted.reply_to_message_id,
+            is_edit=edited,
+            edit_version=str(posted.edit_count) if edited else None,
+        )
 
     async def _deliver(self, message: ChatMessage) -> None:
         try:
