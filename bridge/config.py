@@ -40,6 +40,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bridge.i18n import Language
 from bridge.payload import ChannelDefaults
+from parser.grammar import alias_problems
 
 Platform = Literal["telegram", "discord", "console"]
 Mode = Literal["live", "confirm", "dry-run"]
@@ -267,6 +268,9 @@ class ChannelConfig(_Section):
     # The language of the bot's own answers in this chat (bridge/locales); calls are read in any language.
     language: Language = "en"
     posters: PostersConfig = PostersConfig()
+    # The channel's own words for concepts of the keyword tables (`[channels.words]`, `entry = ["Köp
+    # här"]`), checked against every table when the file is loaded (`parser.grammar.alias_problems`).
+    words: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
     # Set by `BridgeConfig` after validation: where this channel sits in the file and the environment
     # snapshot its credentials come from.
@@ -362,7 +366,8 @@ class BridgeConfig(_Section):
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> BridgeConfig:
-        problems = _channel_conflicts([c.model_dump() for c in self.channels])
+        dumped = [c.model_dump() for c in self.channels]
+        problems = _channel_conflicts(dumped) + _word_problems(dumped)
         if problems:
             raise ValueError("; ".join(str(p) for p in problems))
         # A telegram or discord channel needs its bot; the section may be left out to take the defaults.
@@ -529,7 +534,29 @@ def _problems_from(exc: ValidationError, data: Mapping[str, Any]) -> list[Proble
     # Duplicates are worth knowing in the same pass as field errors, so the raw tables are checked too.
     channels = data.get("channels")
     if isinstance(channels, list):
-        problems.extend(_channel_conflicts([c if isinstance(c, dict) else {} for c in channels]))
+        tables = [c if isinstance(c, dict) else {} for c in channels]
+        problems.extend(_channel_conflicts(tables))
+        problems.extend(_word_problems(tables))
+    return problems
+
+
+def _word_problems(channels: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """A channel's words that would be read as another concept, look like numbers or name no concept:
+    `channels[0].words.entry: 'Skydd' is already an alias for stop`."""
+    problems: list[Problem] = []
+    for index, channel in enumerate(channels):
+        words = channel.get("words")
+        if not isinstance(words, Mapping):
+            continue  # absent, or a type error pydantic reports itself
+        usable = {
+            concept: listed
+            for concept, listed in words.items()
+            if isinstance(listed, list | tuple) and all(isinstance(w, str) for w in listed)
+        }
+        for concept, message in alias_problems(usable):
+            name = channel.get("name")
+            named = f" (channel {name.strip()!r})" if isinstance(name, str) and name.strip() else ""
+            problems.append(Problem(f"channels[{index}].words.{concept}", f"{message}{named}"))
     return problems
 
 

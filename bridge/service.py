@@ -512,7 +512,7 @@ class BridgeService:
         _ = self._t(channel)
         kind: str | None = None
         try:
-            reading = read_message(row.text)
+            reading = read_message(row.text, channel.words)
             kind = reading.kind
             replies, outcome = await self._decide(ctx, row, reading)
         except Exception:  # API failures never get here: `_execute` turns them into replies
@@ -864,7 +864,7 @@ class BridgeService:
             before_id = previous.id
             if previous.reading_kind != "create" or previous.outcome not in _APPLIED:
                 continue
-            reading = read_message(previous.text)
+            reading = read_message(previous.text, ctx.channel.words)
             if not isinstance(reading, Signal):
                 continue
             try:

@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
@@ -28,6 +28,10 @@ KEYWORD_DIR = "keywords"
 
 # Letters of the scripts the tables use: a keyword may not touch one of these on either side.
 _LETTER = r"A-Za-zА-Яа-яЁё"
+
+# A channel's own words (configuration `[channels.words]`), in a canonical, hashable form: the parsers
+# are cached by it, so channels with the same words share one built parser.  () is "no aliases".
+Aliases = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -133,15 +137,130 @@ def _read_tables() -> Lexicon:
     )
 
 
-@cache
-def lexicon() -> Lexicon:
-    return _read_tables()
+@lru_cache(maxsize=64)
+def lexicon(aliases: Aliases = ()) -> Lexicon:
+    """The merged keyword tables, plus a channel's own words when `aliases` is given."""
+    if not aliases:
+        return _read_tables()
+    base = lexicon()
+    keywords = {role: list(words) for role, words in base.keywords.items()}
+    for concept, words in aliases:
+        if concept not in keywords:
+            raise KeyError(f"unknown concept {concept!r}")
+        # an alias is literal text, never a regular expression
+        keywords[concept].extend(alias_entry(w) for w in words)
+    return Lexicon(
+        keywords=keywords,
+        exchanges=base.exchanges,
+        stopwords=base.stopwords,
+        decimal_comma_words=base.decimal_comma_words,
+    )
 
 
-def grammar_text() -> str:
-    """The grammar with every %%placeholder%% filled from the keyword tables."""
+def alias_key(words: Mapping[str, Sequence[str]] | None) -> Aliases:
+    """The canonical form of a channel's words: concepts and words sorted, duplicates and blanks dropped."""
+    if not words:
+        return ()
+    key = []
+    for concept in sorted(words):
+        cleaned = tuple(sorted({" ".join(w.split()) for w in words[concept] if w.strip()}))
+        if cleaned:
+            key.append((concept, cleaned))
+    return tuple(key)
+
+
+def alias_entry(word: str) -> str:
+    """A table entry (a regular-expression fragment) that matches exactly `word` (spaces as in `_phrase`)."""
+    return " ".join(re.escape(part) for part in word.split())
+
+
+def concepts() -> list[str]:
+    """The concepts a channel may add words to: every keyword table name."""
+    return sorted(lexicon().keywords)
+
+
+def _entry_sample(entry: str) -> str:
+    """A plain text an entry matches, near enough to compare prefixes: lookarounds dropped, a character
+    class as its first character, an optional character kept ("profits?" -> "profits")."""
+    text = re.sub(r"\(\?<?[=!](?:[^()]|\([^()]*\))*\)", "", entry)
+    text = re.sub(r"\[([^\]])[^\]]*\]", r"\1", text)
+    text = re.sub(r"\\[wsdWSD][*+?]?", "", text)
+    text = re.sub(r"\\(.)", r"\1", text)
+    return text.replace("?", "").replace("(", "").replace(")", "").replace("|", " ")
+
+
+def alias_problems(words: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
+    """What is wrong with a channel's words, as (concept, message) pairs; [] when they can be used.
+
+    An alias must name a known concept, start with a letter, hold no digit (it would read as a number),
+    and neither be, start with, nor be the start of a word of another concept in any table or another
+    alias of the channel: the lexer tries concepts in a fixed order, so an overlap would read one as the
+    other ("Take" for stop would turn "Take profit 63000" into a stop).
+    """
+    known = lexicon().keywords
+    problems: list[tuple[str, str]] = []
+    entries: dict[str, list[tuple[str, str]]] = {}  # concept -> (entry regex, how it is named)
+    for concept, listed in known.items():
+        entries[concept] = [(e, "a word") for e in listed]
+    exchange_names = [n for names in lexicon().exchanges.values() for n in names]
+    entries["exchange"] = [(e, "a name") for e in exchange_names]
+    for concept, listed_words in words.items():
+        if concept not in known:
+            problems.append((concept, f"unknown concept; known: {', '.join(sorted(known))}"))
+            continue
+        if isinstance(listed_words, str) or not all(isinstance(w, str) for w in listed_words):
+            problems.append((concept, "must be a list of words"))
+            continue
+        for word in listed_words:
+            problems.extend((concept, m) for m in _word_problems(concept, word, words, entries))
+    return problems
+
+
+def _word_problems(
+    concept: str,
+    word: str,
+    words: Mapping[str, Sequence[str]],
+    entries: Mapping[str, list[tuple[str, str]]],
+) -> list[str]:
+    text = " ".join(word.split())
+    if not text:
+        return ["an alias must not be empty"]
+    if any(c.isdigit() for c in text) or re.search(r"\d", text):
+        return [f"{word!r} looks like a number (an alias may not contain digits)"]
+    if not text[0].isalpha():
+        return [f"{word!r} must start with a letter"]
+    mine = re.compile(_phrase(alias_entry(text)) + rf"(?![{_LETTER}])", re.IGNORECASE)
+    others = [
+        (other, entry, named)
+        for other, listed in entries.items()
+        if other != concept
+        for entry, named in listed
+    ]
+    others += [
+        (other, alias_entry(w), "an alias")
+        for other, listed in words.items()
+        if other != concept and not isinstance(listed, str)
+        for w in listed
+        if isinstance(w, str) and w.strip()
+    ]
+    overlap: str | None = None
+    for other, entry, named in others:
+        try:
+            theirs = re.compile(rf"[#$]?(?:{_phrase(entry)})(?![{_LETTER}])", re.IGNORECASE)
+        except re.error:  # pragma: no cover - the tables' entries are checked when the grammar is built
+            continue
+        sample = _entry_sample(entry).strip()
+        if theirs.fullmatch(text) or mine.fullmatch(sample):
+            return [f"{text!r} is already {named} for {other}"]
+        if overlap is None and (theirs.match(text) or mine.match(sample)):
+            overlap = f"{text!r} overlaps {sample!r}, {named} for {other} (one would be read as the other)"
+    return [overlap] if overlap else []
+
+
+def grammar_text(aliases: Aliases = ()) -> str:
+    """The grammar with every %%placeholder%% filled from the keyword tables (and a channel's words)."""
     template = resources.files("grammars").joinpath(GRAMMAR_FILE).read_text(encoding="utf-8")
-    lex = lexicon()
+    lex = lexicon(aliases)
     fills = {role: _alternation(words) for role, words in lex.keywords.items()}
     fills["target_idx"] = _target_index(lex.keywords.get("target", []) + lex.keywords.get("target_index", []))
     fills["exchange"] = _alternation([n for names in lex.exchanges.values() for n in names])
@@ -199,10 +318,10 @@ def _cache_path(text: str) -> str | bool:
     return False
 
 
-@cache
-def calls_parser() -> Lark:
-    """The LALR parser of the call language (built once per process)."""
-    text = grammar_text()
+@lru_cache(maxsize=64)
+def calls_parser(aliases: Aliases = ()) -> Lark:
+    """The LALR parser of the call language (built once per process and alias set)."""
+    text = grammar_text(aliases)
     options: dict[str, Any] = {"parser": "lalr", "lexer": "contextual", "strict": True}
     cache_to = _cache_path(text)
     try:
@@ -244,8 +363,8 @@ def _guarded_pattern(terminals: Iterable[Any], flags: int) -> re.Pattern[str]:
     return re.compile("|".join(parts), flags)
 
 
-@cache
-def calls_items() -> Callable[[str], list[Token]]:
+@lru_cache(maxsize=64)
+def calls_items(aliases: Aliases = ()) -> Callable[[str], list[Token]]:
     """The items of a message, as the parser of `calls_parser` sees them, without building a tree, each
     with the spaces it absorbed (see `_absorb_spaces`) stripped from its value.
 
@@ -255,7 +374,7 @@ def calls_items() -> Callable[[str], list[Token]]:
     runs that lexer's compiled pattern in a tight loop (tests/test_parser_grammar.py checks that it gives
     the same items as the parse).  Falls back to the full parse if this Lark version differs inside.
     """
-    lark = calls_parser()
+    lark = calls_parser(aliases)
     try:
         lexer = lark._build_lexer()  # noqa: SLF001 - Lark.lex() would rebuild it on every call
         patterns = lexer.scanner._mres  # noqa: SLF001

@@ -11,15 +11,16 @@ entry without a price, percent targets and "stop to entry" stay references (pars
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import lru_cache
 from typing import Literal
 
 from lark import Token
 from lark.exceptions import LarkError
 
-from parser.grammar import calls_items, lexicon
+from parser.grammar import Aliases, alias_key, calls_items, lexicon
 from parser.layout import KEYWORDS as _KEYWORDS
 from parser.layout import OPENERS as _OPENERS
 from parser.layout import PRICES as _PRICES
@@ -115,8 +116,32 @@ _COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-
 # public entry point
 
 
-def read_message(text: str) -> ReadingType:
-    """Read one channel message.  Pure and total: any str gives a Reading, nothing raises."""
+def read_message(text: str, words: Mapping[str, Sequence[str]] | None = None) -> ReadingType:
+    """Read one channel message.  Pure and total: any str gives a Reading, nothing raises.
+
+    `words` are the channel's own words for concepts of the keyword tables (`{"entry": ["Köp här"]}`,
+    validated when the configuration is loaded, `parser.grammar.alias_problems`); the parser for each
+    distinct set is built once and shared (`reader_for`).
+    """
+    try:
+        return reader_for(alias_key(words) if words else ())(text)
+    except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; a bug must not crash a bot
+        return Refusal(message=f"the message could not be read ({type(exc).__name__}); nothing was sent")
+
+
+@lru_cache(maxsize=64)
+def reader_for(words: Aliases = ()) -> Callable[[str], ReadingType]:
+    """The reader of a channel with these words (`parser.grammar.alias_key` form), built once per set:
+    two channels with the same words get the same reader and the same built parser."""
+    calls_items(words)  # build (or load) the parser now, not on the channel's first message
+
+    def read(text: str) -> ReadingType:
+        return _read(text, words)
+
+    return read
+
+
+def _read(text: str, aliases: Aliases) -> ReadingType:
     try:
         if not isinstance(text, str):
             return Refusal(message="not a text message")
@@ -133,20 +158,21 @@ def read_message(text: str) -> ReadingType:
             )
         if len(text) > MAX_ITEMS and len(_ITEMS.findall(text)) > MAX_ITEMS:
             return Chatter()  # hundreds of words and numbers: a post or a wall of noise, never a call
-        if not _field_words().search(text):
+        field_words = _field_words(aliases)
+        if not field_words.search(text):
             norm = normalize(text)
-            if not _field_words().search(norm.text):
+            if not field_words.search(norm.text):
                 return Chatter()  # no field keyword at all: chatter, answered before the parser runs
         else:
             norm = normalize(text)
-        return _Reader(norm).read()
+        return _Reader(norm, aliases).read()
     except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; a bug must not crash a bot
         return Refusal(message=f"the message could not be read ({type(exc).__name__}); nothing was sent")
 
 
-def _table_words(role: str, base: re.Pattern[str]) -> re.Pattern[str]:
+def _table_words(role: str, base: re.Pattern[str], aliases: Aliases) -> re.Pattern[str]:
     """`base` or any entry of the keyword tables' data role `role` (e.g. "half", "partial"), as a word."""
-    words = lexicon().keywords.get(role, [])
+    words = lexicon(aliases).keywords.get(role, [])
     if not words:
         return base
     ordered = sorted(set(words), key=lambda e: (-len(e), e))
@@ -156,23 +182,23 @@ def _table_words(role: str, base: re.Pattern[str]) -> re.Pattern[str]:
     )
 
 
-@cache
-def _half() -> re.Pattern[str]:
+@lru_cache(maxsize=64)
+def _half(aliases: Aliases = ()) -> re.Pattern[str]:
     """A close of half the position, in any language of the tables ("take half", "平仓一半")."""
-    return _table_words("half", _HALF)
+    return _table_words("half", _HALF, aliases)
 
 
-@cache
-def _partial() -> re.Pattern[str]:
+@lru_cache(maxsize=64)
+def _partial(aliases: Aliases = ()) -> re.Pattern[str]:
     """A partial close that does not say how much ("trimmed", "部分平仓"): refused."""
-    return _table_words("partial", _PARTIAL)
+    return _table_words("partial", _PARTIAL, aliases)
 
 
-@cache
-def _condition_words() -> re.Pattern[str] | None:
+@lru_cache(maxsize=64)
+def _condition_words(aliases: Aliases = ()) -> re.Pattern[str] | None:
     """The price-condition words of every table ("unter", "por encima de", "跌破"): a close next to one is a
     condition, not an order."""
-    words = lexicon().keywords.get("condition", [])
+    words = lexicon(aliases).keywords.get("condition", [])
     if not words:
         return None
     ordered = sorted(set(words), key=lambda e: (-len(e), e))
@@ -180,16 +206,18 @@ def _condition_words() -> re.Pattern[str] | None:
     return re.compile(rf"(?<![A-Za-zА-Яа-яЁё_])(?:{body})(?![A-Za-zА-Яа-яЁё])", re.IGNORECASE)
 
 
-@cache
-def _connectors() -> frozenset[str]:
+@lru_cache(maxsize=64)
+def _connectors(aliases: Aliases = ()) -> frozenset[str]:
     """Words allowed between a keyword and its price, in every language ("at", "auf", "till")."""
-    return _CONNECTORS | {w.lower() for w in lexicon().keywords.get("connector", []) if " " not in w}
+    words = lexicon(aliases).keywords.get("connector", [])
+    # an alias is stored escaped ("k\\ öp"): compare the text as written
+    return _CONNECTORS | {re.sub(r"\\(.)", r"\1", w).lower() for w in words if " " not in w}
 
 
-@cache
-def _field_words() -> re.Pattern[str]:
+@lru_cache(maxsize=64)
+def _field_words(aliases: Aliases = ()) -> re.Pattern[str]:
     """Any word that can start a call or a follow-up.  A message with none of them is chatter, unparsed."""
-    lex = lexicon()
+    lex = lexicon(aliases)
     roles = (
         "entry",
         "target",
@@ -238,9 +266,10 @@ class _Refuse(Exception):
 
 
 class _Reader:
-    def __init__(self, norm: Normalized) -> None:
+    def __init__(self, norm: Normalized, aliases: Aliases = ()) -> None:
         self.norm = norm
-        self.lex = lexicon()
+        self.aliases = aliases
+        self.lex = lexicon(aliases)
         self.style = CommaStyle.THOUSANDS
         self._values: dict[int, tuple[_Field, int, list[_Value]]] = {}
 
@@ -328,7 +357,7 @@ class _Reader:
     # -- the reading ------------------------------------------------------------------------------
     def read(self) -> ReadingType:
         try:
-            tokens = calls_items()(self.norm.text)
+            tokens = calls_items(self.aliases)(self.norm.text)
         except LarkError as exc:  # the noise terminal takes any character, so this is a grammar bug
             line = getattr(exc, "line", None)
             column = getattr(exc, "column", None)
@@ -416,7 +445,7 @@ class _Reader:
             return Chatter()  # "TP1 hit", "Target Achieved", "Stoploss Hit", "Signal Activated", "TP1 ✅"
         if f("NOTICE") and f("CLOSE") and not (f("CANCEL") or f("MOVE") or f("BREAKEVEN")) and all(
             _ADVICE.search(str(t)) for t in w.flags["CLOSE"]
-        ) and not any(t.type == "PCT" for t in w.numbers) and not _half().search(self.norm.text):
+        ) and not any(t.type == "PCT" for t in w.numbers) and not _half(self.aliases).search(self.norm.text):
             return Chatter()  # "TP2 REACHED / Secure profits!": a report with advice, no order to close all
         if any(t.type == "RMULT" for line in w.lines.values() for t in line) and not f("ENTRY"):
             return Chatter()  # "тейк 0.89R": a result in R
@@ -719,7 +748,7 @@ class _Reader:
             return True
         # the tables' condition words, before or after the verb ("cerrar por encima de 70000", "跌破 58000
         # 平仓"); the lexer drops most non-Latin words, so the line's text is searched
-        words = _condition_words()
+        words = _condition_words(self.aliases)
         if words is None:
             return False
         start = self.norm.text.rfind("\n", 0, _pos(tok)) + 1
@@ -754,7 +783,7 @@ class _Reader:
         for line in w.lines.values():
             for tok in line:
                 if _pos(label) < _pos(tok) < _pos(value) and tok.type == "WORD":
-                    if str(tok).lower() not in _connectors() and len(str(tok)) > 1:
+                    if str(tok).lower() not in _connectors(self.aliases) and len(str(tok)) > 1:
                         return False
         return True
 
@@ -810,7 +839,8 @@ class _Reader:
         return "all"
 
     def close_percent(self, w: _Walk) -> Decimal:
-        if _half().search(self.norm.text):  # "take half", "close half", "закрываем половину", "平仓一半"
+        # "take half", "close half", "закрываем половину", "平仓一半"
+        if _half(self.aliases).search(self.norm.text):
             return Decimal(50)
         pcts = [t for line in w.lines.values() for t in line if t.type == "PCT"]
         signed = bool(pcts) and str(pcts[0]).strip()[0] in "+-"
@@ -819,8 +849,8 @@ class _Reader:
             if not 0 < value <= 100:
                 raise _Refuse("a close takes a percentage between 1 and 100", pcts[0])
             return value
-        partial = next((t for t in w.flags.get("CLOSE", []) if _partial().search(str(t))), None)
-        if partial is not None or _partial().search(self.norm.text):
+        partial = next((t for t in w.flags.get("CLOSE", []) if _partial(self.aliases).search(str(t))), None)
+        if partial is not None or _partial(self.aliases).search(self.norm.text):
             # "trimmed", "partial close", "закрыл часть": some of it, but how much is not said
             raise _Refuse("a partial close needs its share, e.g. 'close 50%'", partial,
                           ("a share such as 'close 30%'",))

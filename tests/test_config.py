@@ -378,3 +378,42 @@ def test_dca_multiplier_is_configurable_and_checked() -> None:
         with pytest.raises(ConfigError) as error:
             parse_config(bad, env=ENV)
         assert [p.location for p in error.value.problems] == ["channels[0].dca_multiplier"]
+
+
+def _with_words(words: str) -> str:
+    return f"""
+[[channels]]
+name = "sv"
+platform = "console"
+chat_id = "c1"
+api_key_env = "K"
+api_secret_env = "S"
+[channels.words]
+{words}
+"""
+
+
+def test_channel_words_are_loaded_per_concept() -> None:
+    config = parse_config(_with_words('entry = ["Köp här"]\nstop = ["Skydd"]'), env={"K": "k", "S": "s"})
+    assert config.channels[0].words == {"entry": ("Köp här",), "stop": ("Skydd",)}
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ('entry = ["Stop"]', "channels[0].words.entry: 'Stop' is already a word for stop (channel 'sv')"),
+        (
+            'entry = ["Skydd"]\nstop = ["Skydd"]',
+            "channels[0].words.entry: 'Skydd' is already an alias for stop",
+        ),
+        ('stop = ["60k"]', "channels[0].words.stop: '60k' looks like a number"),
+        ('stop = ["Take"]', "channels[0].words.stop: 'Take' overlaps 'take profit"),
+        ('stopp = ["Skydd"]', "channels[0].words.stopp: unknown concept; known: allscope"),
+    ],
+)
+def test_channel_words_that_collide_or_look_like_numbers_are_refused_naming_channel_and_word(
+    words: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(_with_words(words), env={"K": "k", "S": "s"})
+    assert expected in str(caught.value)

@@ -128,3 +128,14 @@ def test_parse_json_prints_null_for_chatter_and_an_error_object_for_a_refusal() 
     assert CliRunner().invoke(app, ["parse", "--json", "gm"]).output.strip() == "null"
     refused = json.loads(CliRunner().invoke(app, ["parse", "--json", "BTC entry TP1 63k SL 58k"]).output)
     assert refused["error"]["line"] == 1 and "entry" in refused["error"]["message"]
+
+
+def test_word_option_reads_a_call_in_the_channels_words_and_refuses_a_colliding_one() -> None:
+    runner = CliRunner()
+    call = "BTC/USDT LONG\nKöp här: 60000\nVinstmål: 63000\nSkydd: 58000"
+    words = ["--word", "entry=Köp här", "--word", "stop=Skydd", "--word", "target=Vinstmål"]
+    done = runner.invoke(app, ["parse", *words, "--json", call])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["body"]["stop_loss"] == "58000"
+    refused = runner.invoke(app, ["parse", "--word", "entry=Stop", "x"])
+    assert refused.exit_code != 0 and "'Stop' is already a word for stop" in refused.output

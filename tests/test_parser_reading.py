@@ -591,3 +591,38 @@ def test_prices_that_all_end_in_dot_000_are_refused_as_ambiguous() -> None:
     assert "dot in '95.000'" in refusal("BTC LONG\nEntry 95.000\nTP 97.000\nSL 94.000").message
     s = signal("XRP LONG\nEntry 1.000\nTP 1.100\nSL 0.950")
     assert s.entry.prices == (D("1.000"),)
+
+
+# --- a channel's own words ([channels.words], issue 8) ------------------------------------------------
+
+SV_WORDS = {"entry": ["Köp här"], "stop": ["Skydd"], "target": ["Vinstmål"]}
+SV_CALL = "BTC/USDT LONG\nKöp här: 60000\nVinstmål: 63000 65000\nSkydd: 58000"
+
+
+def test_a_call_in_a_channels_own_words_reads() -> None:
+    reading = read_message(SV_CALL, SV_WORDS)
+    assert isinstance(reading, Signal)
+    assert reading.entry.prices == (Decimal(60000),) and reading.stop_loss == Decimal(58000)
+    assert [t.price for t in reading.targets] == [Decimal(63000), Decimal(65000)]
+
+
+def test_the_same_text_without_the_channels_words_creates_nothing() -> None:
+    assert not isinstance(read_message(SV_CALL), Signal)
+
+
+def test_channels_with_the_same_words_share_one_built_parser() -> None:
+    from parser.grammar import alias_key, calls_items
+    from parser.reading import reader_for
+
+    reordered = {"target": ["Vinstmål"], "stop": ["Skydd", "Skydd"], "entry": ["Köp  här"]}
+    assert alias_key(SV_WORDS) == alias_key(reordered)
+    assert reader_for(alias_key(SV_WORDS)) is reader_for(alias_key(reordered))
+    assert calls_items(alias_key(SV_WORDS)) is calls_items(alias_key(reordered))
+    assert calls_items(alias_key(SV_WORDS)) is not calls_items()
+
+
+def test_reading_with_channel_words_keeps_the_size_limit_and_never_raises() -> None:
+    assert isinstance(read_message("Köp här 1 " * 500, SV_WORDS), Refusal)
+    assert isinstance(read_message(SV_CALL, {"no such concept": ["x"]}), Refusal)
+    for text in ("", "Köp här", "Skydd:", "Vinstmål ((((", "\x00Köp här\u202e60000"):
+        read_message(text, SV_WORDS)

@@ -891,3 +891,30 @@ async def test_a_store_failure_after_the_call_was_sent_says_it_may_have_gone_and
         await restarted.aclose()
     [signal] = held(emulator)
     assert endpoints(signal) == ["create_v2"]
+
+
+async def test_a_channels_own_words_read_its_calls_end_to_end(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    swedish = 'words = { entry = ["Köp här"], stop = ["Skydd"], target = ["Vinstmål"] }'
+    call = "BTC/USDT LONG\nKöp här: 60000\nVinstmål: 63000 65000\nSkydd: 58000"
+    plain = BridgeService(
+        make_config(emulator), open_store(f"sqlite:///{tmp_path / 'a.sqlite'}"), client_factory(emulator)
+    )
+    try:
+        # without the channel's words the same text is not a call: nothing is created
+        assert all(r.reaction != "✅" for r in (await Chat(plain).post(call))[1])
+    finally:
+        await plain.aclose()
+    assert held(emulator) == []
+    service = BridgeService(
+        make_config(emulator, channel_lines=swedish),
+        open_store(f"sqlite:///{tmp_path / 'b.sqlite'}"),
+        client_factory(emulator),
+    )
+    try:
+        await created(Chat(service), call)
+    finally:
+        await service.aclose()
+    [signal] = held(emulator)
+    assert signal.prices["stop_loss"] == "58000" and signal.prices["entry_price_min"] == "60000"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +20,7 @@ from rich.table import Table
 
 from bridge.payload import BuiltRequest, ChannelDefaults, PayloadRefusal, build_request
 from parser import read_message
+from parser.grammar import alias_problems
 from parser.models import Refusal
 
 # The kind reported for each reading (a close is a market take profit, a stop move an updateprice).
@@ -37,7 +39,9 @@ _KIND = {
 }
 
 
-def answer(text: Any, defaults: ChannelDefaults) -> dict[str, Any]:
+def answer(
+    text: Any, defaults: ChannelDefaults, words: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, Any]:
     """One message -> the `kind`, `request` and `error` of the --jsonl contract (never raises)."""
     if not isinstance(text, str):
         return {
@@ -45,7 +49,7 @@ def answer(text: Any, defaults: ChannelDefaults) -> dict[str, Any]:
             "request": None,
             "error": {"message": "the line has no text to read", "line": None, "column": None},
         }
-    reading = read_message(text)
+    reading = read_message(text, words)
     if reading.kind == "none":
         return {"kind": "none", "request": None, "error": None}
     if isinstance(reading, Refusal):
@@ -97,7 +101,21 @@ def _defaults(
     return ChannelDefaults(**values)
 
 
-def _batch(defaults: ChannelDefaults) -> None:
+def _words(options: list[str] | None) -> dict[str, list[str]]:
+    """`--word entry="Köp här"` options -> the channel words mapping, checked as the configuration is."""
+    words: dict[str, list[str]] = {}
+    for option in options or []:
+        concept, sep, word = option.partition("=")
+        if not sep or not concept.strip() or not word.strip():
+            raise typer.BadParameter(f"--word {option!r} is not CONCEPT=WORD (e.g. entry=\"Köp här\")")
+        words.setdefault(concept.strip(), []).append(word.strip())
+    problems = alias_problems(words)
+    if problems:
+        raise typer.BadParameter("; ".join(f"--word {concept}: {message}" for concept, message in problems))
+    return words
+
+
+def _batch(defaults: ChannelDefaults, words: Mapping[str, Sequence[str]] | None = None) -> None:
     out = sys.stdout
     for raw in sys.stdin:
         if not raw.strip():
@@ -108,7 +126,7 @@ def _batch(defaults: ChannelDefaults) -> None:
             if not isinstance(item, dict):
                 raise ValueError("not an object")
             line_id = item.get("id")
-            result = answer(item.get("text"), defaults)
+            result = answer(item.get("text"), defaults, words)
         except ValueError as exc:
             result = {
                 "kind": "error",
@@ -119,9 +137,11 @@ def _batch(defaults: ChannelDefaults) -> None:
         out.flush()
 
 
-def _show(text: str, defaults: ChannelDefaults, as_json: bool) -> None:
+def _show(
+    text: str, defaults: ChannelDefaults, as_json: bool, words: Mapping[str, Sequence[str]] | None = None
+) -> None:
     console = Console()
-    reading = read_message(text)
+    reading = read_message(text, words)
     if reading.kind == "none":
         if as_json:
             typer.echo("null")  # no request
@@ -170,12 +190,16 @@ def register(app: typer.Typer) -> None:
         invest: str = typer.Option(None, help="Channel default invest, percent (5)."),
         api_version: int = typer.Option(None, "--api-version", help="Create with API version 1 or 2 (2)."),
         account: str = typer.Option(None, help="Channel default account: SPOT, MARGIN or FUTURES (SPOT)."),
+        word: list[str] = typer.Option(  # noqa: B008 - typer's way of declaring a repeatable option
+            None, "--word", help="A channel word, CONCEPT=WORD (repeatable), as [channels.words] gives."
+        ),
     ) -> None:
         """Show what a channel message would send to the Signal API."""
         defaults = _defaults(exchange, quote, invest, api_version, account)
+        words = _words(word)
         if jsonl:
-            _batch(defaults)
+            _batch(defaults, words)
             return
         if text is None:
             raise typer.BadParameter("give the message text, or --jsonl to read JSON lines on stdin")
-        _show(text, defaults, as_json)
+        _show(text, defaults, as_json, words)
