@@ -1246,6 +1246,9 @@ class _Reader:
             tok.type == "WORD"
             and _COIN_WORD.fullmatch(text) is not None
             and text.lower() not in self.lex.stopwords
+            # "Bitcoin", "Chainlink": a project's name is not its ticker; sending it as the coin would
+            # trade a pair that does not exist or another one (refused as "which coin?" instead)
+            and text.lower() not in _PROJECT_NAMES
         )
 
     def not_a_call(
@@ -1268,6 +1271,12 @@ class _Reader:
 # small helpers
 
 
+# Names of coins whose ticker is another word: never read as the ticker (the call asks "which coin?").
+_PROJECT_NAMES = frozenset({
+    "bitcoin", "ethereum", "ether", "solana", "ripple", "chainlink", "dogecoin", "polkadot", "avalanche",
+    "cardano", "litecoin", "polygon", "tron", "toncoin", "stellar", "cosmos", "uniswap", "arbitrum",
+    "optimism", "aptos", "filecoin", "monero", "binance", "shiba", "tether",
+})
 _QUOTES = ("USDT", "USDC", "BUSD", "FDUSD", "TUSD", "USD", "BTC", "ETH", "BNB", "EUR")
 
 

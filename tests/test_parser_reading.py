@@ -626,3 +626,22 @@ def test_reading_with_channel_words_keeps_the_size_limit_and_never_raises() -> N
     assert isinstance(read_message(SV_CALL, {"no such concept": ["x"]}), Refusal)
     for text in ("", "Köp här", "Skydd:", "Vinstmål ((((", "\x00Köp här\u202e60000"):
         read_message(text, SV_WORDS)
+
+
+# heldout2 k138-k143: a project's name is not its ticker (it traded BITCOIN/USDT); refused, never sent
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bitcoin long 95000 sl 94000 tp 97500",
+        "Ethereum short 3450, stop 3520, target 3380",
+        "Polkadot (DOT) long 4.40 sl 4.20 tp 4.80",
+        "LONG Bitcoin (BTC)\nEntry: 95000\nTP: 97000\nSL: 94000",
+        "Chainlink buy 14.2 stop 13.6 target 15.5",
+        "Dogecoin short 0.38 stop 0.40 target 0.35",
+    ],
+)
+def test_a_project_name_is_never_sent_as_the_coin(text: str) -> None:
+    reading = read_message(text)
+    assert not isinstance(reading, Signal) or reading.coin not in {
+        "BITCOIN", "ETHEREUM", "POLKADOT", "CHAINLINK", "DOGECOIN"
+    }
