@@ -1111,12 +1111,16 @@ class _Reader:
             x.line for x in w.fields
             if x.strong and x.role in ("ENTRY", "TARGET", "STOP", "SELL", "DCA") and x.label is not None
         )
-        if len(labelled) < 2:
+        if not labelled:
             return
         for x in w.fields:
             if x.role != "ORPHAN" or not any(t.type in _PRICES and id(t) not in used for t in x.items):
                 continue
-            if labelled[0] < x.line < labelled[-1]:
+            line = w.lines.get(x.line, [])
+            # "• inval 1.81" below the call: a price under a label the reader does not know is a field of
+            # the call it cannot name (an unknown stop word would send the trade without its stop)
+            unknown_label = len(line) == 2 and line[0].type == "WORD" and line[1].type in _PRICES
+            if labelled[0] < x.line < labelled[-1] or (unknown_label and x.line > labelled[-1]):
                 tok = next(t for t in x.items if t.type in _PRICES)
                 raise _Refuse("this line inside the call could not be read", tok,
                               ("a label such as 'TP3:' or 'SL:' before the price",))

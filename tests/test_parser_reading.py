@@ -367,6 +367,19 @@ def test_a_target_report_with_profit_advice_is_not_a_close() -> None:
     assert isinstance(read_message("✅ BTCUSDT TP2 REACHED\nSecure profits!"), Chatter)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GRASS perp long\n• limit 1.92\n• tp 2.05, 2.18\n• inval 1.81",  # heldout2 k050
+        "SOL long\nentry 150\ntp 160 170\nschutz 140",
+    ],
+)
+def test_a_price_under_an_unknown_label_below_the_call_is_refused_not_dropped(text: str) -> None:
+    # dropping it would send the trade without the field it names (here: its stop)
+    refused = refusal(text)
+    assert refused.line == 4 and "could not be read" in refused.message
+
+
 def test_a_question_in_the_first_line_makes_the_message_chatter() -> None:
     assert isinstance(read_message("Anyone else long SOL from 180? SL at 170 for me"), Chatter)
 
