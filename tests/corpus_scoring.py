@@ -25,8 +25,9 @@ def score(corpus: Path, show: int = 50) -> str:
     """The scorer's whole output for `corpus`; skips the test when the scorer or the corpus is absent."""
     if not SCORER.exists() or not corpus.exists():
         pytest.skip(f"the scorer or {corpus.name} is missing (the scorer lives at {SCORER})")
+    argv = [sys.executable, str(SCORER), str(corpus), "--show", str(show), "--", *_command()]
     done = subprocess.run(
-        [sys.executable, str(SCORER), str(corpus), "--show", str(show), "--", *_command(), "parse", "--jsonl"],
+        [*argv, "parse", "--jsonl"],
         capture_output=True,
         text=True,
         timeout=120,
