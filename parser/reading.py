@@ -20,6 +20,7 @@ from typing import Literal
 from lark import Token
 from lark.exceptions import LarkError
 
+from parser.copies import read_copies
 from parser.grammar import Aliases, alias_key, calls_items, lexicon
 from parser.layout import KEYWORDS as _KEYWORDS
 from parser.layout import OPENERS as _OPENERS
@@ -135,8 +136,11 @@ def reader_for(words: Aliases = ()) -> Callable[[str], ReadingType]:
     two channels with the same words get the same reader and the same built parser."""
     calls_items(words)  # build (or load) the parser now, not on the channel's first message
 
-    def read(text: str) -> ReadingType:
+    def read_one(text: str) -> ReadingType:
         return _read(text, words)
+
+    def read(text: str) -> ReadingType:
+        return read_copies(text, read_one)
 
     return read
 
