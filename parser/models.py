@@ -172,6 +172,12 @@ class Refusal(_Model):
 
     kind: Literal["error"] = "error"
     message: str
+    # `message` in parts, for replies in other languages: `reason` is the English template with `{name}`
+    # placeholders (a gettext msgid, literal where it is raised so `pybabel extract -k _Refuse -k _refusal`
+    # finds it) and `values` its placeholders, already formatted as text.  `reason.format(**values)` is the
+    # start of `message` (which adds where: " (line L, column C: 'fragment')").
+    reason: str = ""
+    values: dict[str, str] = Field(default_factory=dict)
     line: int | None = None
     column: int | None = None
     fragment: str | None = None  # the piece of text the problem is about

@@ -127,7 +127,9 @@ def read_message(text: str, words: Mapping[str, Sequence[str]] | None = None) ->
     try:
         return reader_for(alias_key(words) if words else ())(text)
     except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; a bug must not crash a bot
-        return Refusal(message=f"the message could not be read ({type(exc).__name__}); nothing was sent")
+        return _refusal(
+            "the message could not be read ({error}); nothing was sent", error=type(exc).__name__
+        )
 
 
 @lru_cache(maxsize=64)
@@ -148,17 +150,17 @@ def reader_for(words: Aliases = ()) -> Callable[[str], ReadingType]:
 def _read(text: str, aliases: Aliases) -> ReadingType:
     try:
         if not isinstance(text, str):
-            return Refusal(message="not a text message")
+            return _refusal("not a text message")
         if len(text) > MAX_MESSAGE_BYTES or len(text.encode("utf-8", "replace")) > MAX_MESSAGE_BYTES:
-            return Refusal(
-                message=f"the message is longer than {MAX_MESSAGE_BYTES} bytes; a call is never that long"
+            return _refusal(
+                "the message is longer than {limit} bytes; a call is never that long",
+                limit=str(MAX_MESSAGE_BYTES),
             )
         tiny = _SUBSCRIPT_ZEROS.search(text)
         if tiny:  # "0.0₄123" (= 0.0000123): NFKC would read the subscript as a digit, a wrong price
-            return Refusal(
-                message=f"cannot read the price {tiny.group(0)!r} written with subscript zeros; "
-                "write it out, e.g. 0.0000123",
-                fragment=tiny.group(0),
+            return _refusal(
+                "cannot read the price {price!r} written with subscript zeros; write it out, e.g. 0.0000123",
+                fragment=tiny.group(0), price=tiny.group(0),
             )
         if len(text) > MAX_ITEMS and len(_ITEMS.findall(text)) > MAX_ITEMS:
             return Chatter()  # hundreds of words and numbers: a post or a wall of noise, never a call
@@ -171,7 +173,38 @@ def _read(text: str, aliases: Aliases) -> ReadingType:
             norm = normalize(text)
         return _Reader(norm, aliases).read()
     except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; a bug must not crash a bot
-        return Refusal(message=f"the message could not be read ({type(exc).__name__}); nothing was sent")
+        return _refusal(
+            "the message could not be read ({error}); nothing was sent", error=type(exc).__name__
+        )
+
+
+def _refusal(reason: str, /, *, fragment: str | None = None, **values: str) -> Refusal:
+    """A refusal from its reason template (a literal English gettext msgid with `{name}` placeholders,
+    extracted with `pybabel extract -k _refusal -k _Refuse`) and the placeholders' text."""
+    return _refusal_at(reason, values, fragment=fragment)
+
+
+def _refusal_at(
+    reason: str,
+    values: dict[str, str],
+    *,
+    line: int | None = None,
+    column: int | None = None,
+    fragment: str | None = None,
+    expected: tuple[str, ...] = (),
+    where: str = "",
+) -> Refusal:
+    """`_refusal` with the place: `where` is appended to the message as it is (" (line 2, column 5:
+    '58k')")."""
+    return Refusal(
+        message=reason.format(**values) + where,
+        reason=reason,
+        values=values,
+        line=line,
+        column=column,
+        fragment=fragment,
+        expected=expected,
+    )
 
 
 def _table_words(role: str, base: re.Pattern[str], aliases: Aliases) -> re.Pattern[str]:
@@ -262,9 +295,16 @@ class _Value:
 
 
 class _Refuse(Exception):
-    def __init__(self, message: str, token: Token | None = None, expected: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.message = message
+    """A refusal raised while reading: `reason` is a literal English template (a gettext msgid, extracted
+    with `pybabel extract -k _Refuse`) and `values` its placeholders' text; `token` is where."""
+
+    def __init__(
+        self, reason: str, token: Token | None = None, expected: tuple[str, ...] = (), /, **values: object
+    ) -> None:
+        self.reason = reason
+        self.values = {name: str(value) for name, value in values.items()}
+        self.message = reason.format(**self.values)
+        super().__init__(self.message)
         self.token = token
         self.expected = expected
 
@@ -278,38 +318,42 @@ class _Reader:
         self._values: dict[int, tuple[_Field, int, list[_Value]]] = {}
 
     # -- helpers ----------------------------------------------------------------------------------
-    def refusal(self, message: str, token: Token | None = None, expected: tuple[str, ...] = ()) -> Refusal:
+    def refusal(self, refused: _Refuse) -> Refusal:
+        token = refused.token
         if token is None or token.start_pos is None:
-            return Refusal(message=message, expected=expected)
+            return _refusal_at(refused.reason, refused.values, expected=refused.expected)
         start = int(token.start_pos)
         end = start + len(str(token))
         line, column = self.norm.position(start)
         fragment = self.norm.fragment(start, end)
-        return Refusal(
-            message=f"{message} (line {line}, column {column}: {fragment!r})",
+        return _refusal_at(
+            refused.reason,
+            refused.values,
+            where=f" (line {line}, column {column}: {fragment!r})",
             line=line,
             column=column,
             fragment=fragment,
-            expected=expected,
+            expected=refused.expected,
         )
 
     def number(self, token: Token) -> Decimal:
         value = None if token.type == "BADNUM" else to_decimal(str(token), self.style)
         if value is None and token.type == "PRICE" and is_ambiguous_dot(str(token)):
             raise _Refuse(
-                f"cannot tell whether the dot in {str(token).strip()!r} is a decimal point or a thousands "
+                "cannot tell whether the dot in {number!r} is a decimal point or a thousands "
                 "separator; write the number without thousands separators",
-                token,
+                token, number=str(token).strip(),
             )
         if value is None:
             raise _Refuse(
-                f"cannot read the number {str(token).strip()!r}", token, ("a price such as 61000 or 0.0245",)
+                "cannot read the number {number!r}", token, ("a price such as 61000 or 0.0245",),
+                number=str(token).strip(),
             )
         if token.type == "PRICE" and self.style is CommaStyle.CONFLICT and is_ambiguous_comma(str(token)):
             raise _Refuse(
-                f"cannot tell whether the comma in {str(token).strip()!r} is a decimal point or a thousands "
+                "cannot tell whether the comma in {number!r} is a decimal point or a thousands "
                 "separator (this message uses both styles)",
-                token,
+                token, number=str(token).strip(),
             )
         return value
 
@@ -365,8 +409,9 @@ class _Reader:
         except LarkError as exc:  # the noise terminal takes any character, so this is a grammar bug
             line = getattr(exc, "line", None)
             column = getattr(exc, "column", None)
-            return Refusal(
-                message=f"the message could not be read: {type(exc).__name__}", line=line, column=column
+            return _refusal_at(
+                "the message could not be read: {error}", {"error": type(exc).__name__},
+                line=line, column=column,
             )
         if "\U0001F3AF" in self.norm.text or "\U0001F6D1" in self.norm.text:
             # an emoji is a label only right before its price ("🎯 97000"); "🛑 Close all 🛑" is decoration
@@ -415,7 +460,7 @@ class _Reader:
         try:
             return self.decide(w)
         except _Refuse as r:
-            return self.refusal(r.message, r.token, r.expected)
+            return self.refusal(r)
 
     def space_thousands(self, tokens: list[Token]) -> list[Token] | None:
         """The tokens with "95 400" (a whole number of 1-3 digits, one space, groups of exactly three
@@ -514,8 +559,9 @@ class _Reader:
             and not _ADDED.search(self.norm.text)  # "New target added: TP5 1.95" adds, changes nothing
         ):
             raise _Refuse(
-                f"a change of TP{indexed[0].index} alone cannot be sent; restate all targets from TP1",
+                "a change of {label} alone cannot be sent; restate all targets from TP1",
                 targets[0].token, ("the full target list, e.g. 'new targets 63k 65k 70k'",),
+                label=f"TP{indexed[0].index}",
             )
         if update:  # only labelled prices: "BTC update: holding above 42k" is no new entry
             return self.update_prices(w, coin, label_entries, targets, stop_prices)
@@ -619,15 +665,15 @@ class _Reader:
                 loose = [t for t in w.numbers if t.type == "PCT" and t is not v.token]
                 if loose and v.share is None:
                     raise _Refuse(
-                        f"is {str(loose[0]).strip()} the share to sell at this target, or the gain? "
-                        "write the share as 'TP4 70000 - 25%'", loose[0],
+                        "is {percent} the share to sell at this target, or the gain? "
+                        "write the share as 'TP4 70000 - 25%'", loose[0], percent=str(loose[0]).strip(),
                     )
                 if f("MOVE") or w.update_word is not None and not _ADDED.search(self.norm.text):
                     # "Set TP1 to 3500": a change of a target already there, not one more target
                     label = str(tp_word).strip()
                     raise _Refuse(
-                        f"a change of {label} alone cannot be sent; restate all targets from TP1",
-                        v.token, ("the full target list, e.g. 'new targets 63k 65k 70k'",),
+                        "a change of {label} alone cannot be sent; restate all targets from TP1",
+                        v.token, ("the full target list, e.g. 'new targets 63k 65k 70k'",), label=label,
                     )
                 return AddTakeProfit(
                     coin=coin, target=Target(price=v.price, percent=v.percent, share=v.share)
@@ -665,7 +711,9 @@ class _Reader:
                     tickers.add(str(t).strip("#$ ").upper())
         if len(tickers) > 1:
             names = ", ".join(sorted(tickers))
-            raise _Refuse(f"the message names more than one coin ({names}); send one message per coin")
+            raise _Refuse(
+                "the message names more than one coin ({names}); send one message per coin", names=names
+            )
 
     def bare_targets(self, fields: list[_Field], entries: list[_Value]) -> tuple[list[_Value], list[_Value]]:
         """"ВХОД: 27.40 / 28.60 / 29.30 / 30.50 / СТОП: 26.10", one price a line: in a call with a stop and
@@ -932,7 +980,7 @@ class _Reader:
                         if problem.target_index is not None
                         else (stops[0] if stops else entries[0])
                     )
-                    raise _Refuse(problem.message, bad.token)
+                    raise _Refuse(problem.reason, bad.token, **problem.values)
         return UpdatePrices(
             coin=coin,
             entry_low=entry_prices[0] if entry_prices else None,
@@ -951,8 +999,8 @@ class _Reader:
         if prices and prices[0] > 0 and prices[-1] / prices[0] > ENTRY_SPAN:
             bad = next((v for v in values if v.price == prices[0]), values[0])
             raise _Refuse(
-                f"the entry runs from {prices[0]} to {prices[-1]}: one of them looks like a decimal slip",
-                bad.token,
+                "the entry runs from {low} to {high}: one of them looks like a decimal slip",
+                bad.token, low=prices[0], high=prices[-1],
             )
         if prices and prices[0] <= 0:
             raise _Refuse("an entry price must be above zero", values[0].token)
@@ -991,8 +1039,8 @@ class _Reader:
         prices = sorted({v.price for v in entry_values if v.price is not None})
         if len(prices) > 3:
             raise _Refuse(
-                f"{len(prices)} entry prices; a signal takes at most three (low, middle, high)",
-                entry_values[3].token,
+                "{count} entry prices; a signal takes at most three (low, middle, high)",
+                entry_values[3].token, count=len(prices),
             )
         self.check_span(prices, entry_values)
         if len({v.price for v in stops}) > 1:
@@ -1038,13 +1086,14 @@ class _Reader:
                 assert v.price is not None
                 if v.price <= 0 or v.price > mid * SLIP_FACTOR or v.price * SLIP_FACTOR < mid:
                     raise _Refuse(
-                        f"{v.price} is more than {SLIP_FACTOR}x away from the entry {mid}: a decimal slip?",
-                        v.token,
+                        "{price} is more than {factor}x away from the entry {entry}: a decimal slip?",
+                        v.token, price=v.price, factor=SLIP_FACTOR, entry=mid,
                     )
         middle = (prices[0] + prices[-1]) / 2 if prices else None
         if middle is not None and stop is not None and abs(stop - middle) > middle / 2:
             raise _Refuse(
-                f"the stop {stop} is more than 50% away from the entry: a digit slip?", stops[0].token
+                "the stop {stop} is more than 50% away from the entry: a digit slip?", stops[0].token,
+                stop=stop,
             )
         target_prices = [v.price for v in price_targets if v.price is not None]
         problem = check_order(
@@ -1057,8 +1106,12 @@ class _Reader:
                 bad = stops[0].token
             else:
                 bad = entry_values[0].token if entry_values else None
-            hint = " (the direction was read from the stop)" if inferred else ""
-            raise _Refuse(problem.message + hint, bad)
+            if inferred:
+                # the problem's own text is a value here, so its template is translated on its own
+                raise _Refuse(
+                    "{problem} (the direction was read from the stop)", bad, problem=problem.message
+                )
+            raise _Refuse(problem.reason, bad, **problem.values)
         for v in percent_targets:
             if v.percent is None or not 0 < v.percent < 100:
                 raise _Refuse("a percent target must be between 0% and 100%", v.token)
@@ -1158,7 +1211,8 @@ class _Reader:
         value = values.pop()
         if value != value.to_integral_value() or not 1 <= value <= 125:
             raise _Refuse(
-                f"leverage {value} is outside 1..125", first[value], ("a leverage from 1x to 125x",)
+                "leverage {leverage} is outside 1..125", first[value], ("a leverage from 1x to 125x",),
+                leverage=value,
             )
         return int(value)
 
@@ -1170,7 +1224,7 @@ class _Reader:
         code = codes.pop()
         if code == "unsupported":
             tok = w.flags["EXCHANGE"][0]
-            raise _Refuse(f"the Signal API does not trade on {str(tok).strip()}", tok)
+            raise _Refuse("the Signal API does not trade on {exchange}", tok, exchange=str(tok).strip())
         return code
 
     def quote(self, w: _Walk) -> str | None:
@@ -1185,7 +1239,9 @@ class _Reader:
         pairs = [t for line in w.lines.values() for t in line if t.type == "PAIR" and id(t) not in quoted_ids]
         coins = {_split_pair(str(t))[0] for t in pairs}
         if len(coins) > 1:
-            raise _Refuse("the message names more than one pair: " + ", ".join(sorted(coins)), pairs[1])
+            raise _Refuse(
+                "the message names more than one pair: {names}", pairs[1], names=", ".join(sorted(coins))
+            )
         if coins:
             return coins.pop(), pairs[0]
         symbols = [
@@ -1195,7 +1251,9 @@ class _Reader:
         ]
         names = {str(t).strip("#$ ").upper() for t in symbols}
         if len(names) > 1:
-            raise _Refuse("the message names more than one coin: " + ", ".join(sorted(names)), symbols[1])
+            raise _Refuse(
+                "the message names more than one coin: {names}", symbols[1], names=", ".join(sorted(names))
+            )
         if names:
             return names.pop(), symbols[0]
         for line in w.lines.values():  # "Coin: LINK", "Pair: ALGO"
