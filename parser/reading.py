@@ -1107,9 +1107,12 @@ class _Reader:
             else:
                 bad = entry_values[0].token if entry_values else None
             if inferred:
-                # the problem's own text is a value here, so its template is translated on its own
+                # the problem's own text is a value here; its template and values ride along as
+                # "problem.reason" / "problem.<name>" so a reply can translate the inner part too
+                nested = {f"problem.{name}": value for name, value in problem.values.items()}
                 raise _Refuse(
-                    "{problem} (the direction was read from the stop)", bad, problem=problem.message
+                    "{problem} (the direction was read from the stop)", bad,
+                    problem=problem.message, **{"problem.reason": problem.reason, **nested},
                 )
             raise _Refuse(problem.reason, bad, **problem.values)
         for v in percent_targets:

@@ -109,3 +109,17 @@ def test_every_reason_template_in_the_parser_is_a_literal() -> None:
                 continue
             assert first is not None and ast.unparse(first) in _PASSED_ON, (path.name, node.lineno)
     assert found > 50
+
+
+def test_a_problem_inside_a_reason_keeps_its_own_template_and_values() -> None:
+    """"the stop ... (the direction was read from the stop)": the inner ordering problem is a value, sent
+    with its template and values as "problem.reason" / "problem.<name>" for a reply in another language."""
+    reading = read_message("BTC 60000 TP 59000 SL 58000")
+    assert isinstance(reading, Refusal), reading
+    assert reading.reason == "{problem} (the direction was read from the stop)"
+    inner = reading.values["problem.reason"]
+    own = {
+        k.split(".", 1)[1]: v for k, v in reading.values.items()
+        if k.startswith("problem.") and k != "problem.reason"
+    }
+    assert inner.format(**own) == reading.values["problem"]
