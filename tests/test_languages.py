@@ -466,7 +466,8 @@ def test_a_signal_rendered_in_any_language_with_noise_parses_back(
 
 
 # -- bilingual posts (issue 8): the same call twice is one call; copies that disagree are refused naming
-# the values.  Layout: an English post followed by its translation, as the issue describes; composed.
+# the values (parser/copies.py; more cases in tests/test_languages_copies.py).  Layout: an English post
+# followed by its translation, as the issue describes; composed.
 BILINGUAL_SAME = [
     "BTC/USDT LONG\nEntry: 60000\nTargets: 63000 - 65000\nStop: 58000\n\n"
     "BTC/USDT Largo\nEntrada: 60000\nObjetivos: 63000 - 65000\nStop: 58000",
@@ -475,17 +476,11 @@ BILINGUAL_SAME = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bilingual posts need reading.py support (request R6, lang_requests.md)"
-)
 @pytest.mark.parametrize("text", BILINGUAL_SAME, ids=["en+es", "en+zh"])
 def test_a_call_written_twice_in_two_languages_is_one_call(text: str) -> None:
     assert summary(text) == call("long", ["60000"], ["63000", "65000"], "58000")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bilingual posts need reading.py support (request R6, lang_requests.md)"
-)
 def test_two_copies_that_disagree_are_refused_naming_the_values() -> None:
     text = (
         "BTC/USDT LONG\nEntry: 60000\nTargets: 63000 - 65000\nStop: 58000\n\n"
@@ -494,12 +489,6 @@ def test_two_copies_that_disagree_are_refused_naming_the_values() -> None:
     reading = read_message(text)
     assert reading.kind == "error"
     assert "65000" in reading.message and "66000" in reading.message
-
-
-def test_a_bilingual_post_is_never_read_as_a_wrong_call_today() -> None:
-    # until R6 lands, both copies together are refused (never a create with mixed values)
-    for text in BILINGUAL_SAME:
-        assert read_message(text).kind == "error"
 
 
 # -- negations and questions: words of other scripts are invisible to the reader (dropped as noise), so a
