@@ -36,6 +36,25 @@ class ChatMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class ButtonPress:
+    """A press on a reply's button (confirm mode), as the bridge records it before it is acknowledged.
+
+    `press_id` is the platform's id of this one delivery (Telegram's callback query id, Discord's
+    interaction id): unique within (`platform`, `chat_id`), so a redelivered press is recognised.
+    `message_id` is the bot message that carried the button (the outcome replaces it), when known.
+    `presser_can_trade` is the adapter's verdict on the presser, as for a message's author.
+    """
+
+    platform: str
+    chat_id: str
+    press_id: str
+    action_id: str
+    presser_id: str
+    presser_can_trade: bool
+    message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReplyAction:
     """A button under a reply (confirm mode): `action_id` comes back through `Bridge.press`."""
 
@@ -77,11 +96,21 @@ class ChatCore(Protocol):
     finishes what was accepted but not handled before a crash, never re-sending what may have been sent;
     an adapter passes its own `platform` so that it posts only its own chats' replies.
     Adapters call `handle` one message at a time per chat, in arrival order.
+
+    Button presses follow the same contract: `accept_press` records the press durably (False when this
+    delivery was recorded before) and the adapter acknowledges the platform's delivery (offset, webhook
+    200, interaction ack) only after it returned; `handle_press` then decides it, once; `resume` finishes
+    recorded presses that were not handled, and sends a Send decided before a stop whose call was never
+    recorded. `press` is the unrecorded form (the console).
     """
 
     async def accept(self, message: ChatMessage) -> bool: ...
 
     async def handle(self, message: ChatMessage) -> list[BotReply]: ...
+
+    async def accept_press(self, press: ButtonPress) -> bool: ...
+
+    async def handle_press(self, press: ButtonPress) -> list[BotReply]: ...
 
     async def press(
         self, platform: str, chat_id: str, action_id: str, presser_id: str, presser_can_trade: bool

@@ -22,6 +22,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -31,8 +32,8 @@ from bridge.api_types import ApiRequest, Endpoint
 from bridge.client import ApiResult, SignalApiClient
 from bridge.config import BridgeConfig, ChannelConfig
 from bridge.errors import CancelOutcomeUncertain, NotSent, OutcomeUnknown, SignalApiError
-from bridge.i18n import N_, Translator, translator
-from bridge.messages import BotReply, ChatMessage, ReplyAction
+from bridge.i18n import N_, Phrase, Translator, translator
+from bridge.messages import BotReply, ButtonPress, ChatMessage, ReplyAction
 from bridge.payload import BuiltRequest, ParentSignal, PayloadRefusal, build_request
 from bridge.store import (
     CallState,
@@ -44,6 +45,7 @@ from bridge.store import (
     Store,
     StoredCall,
     StoredMessage,
+    StoredPress,
     StoredSignal,
     stale_cutoff,
 )
@@ -92,6 +94,18 @@ _FAILED_AFTER_SEND = N_(
 )
 _SENT_WHAT = N_("Sent")
 _FOLLOW_UP = N_("Follow-up")
+# The bridge's own failure sentences kept in the store next to the API's (in English, like them); a reply
+# says them in the channel's language (`Translator.api_error`).
+_OWN_ERRORS = (_STOPPED_WHILE_SENDING, _UNEXPECTED_WHILE_SENDING)
+# What the parser says would have been readable where it refused (`Refusal.expected`), as message ids.
+_EXPECTED = (
+    N_("a price such as 61000 or 0.0245"),
+    N_("the full target list, e.g. 'new targets 63k 65k 70k'"),
+    N_("a stop price such as 'SL 58000'"),
+    N_("one action per message"),
+    N_("a share such as 'close 30%'"),
+    N_("a target such as 'TP1 63000'"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,10 +319,45 @@ class BridgeService:
             return []
         return await self._edit_targets(row.platform, row.chat_id, await self._handle_claimed(channel, row))
 
+    async def accept_press(self, press: ButtonPress) -> bool:
+        """Record a button press durably; False when this delivery was recorded before (or the chat is
+        not configured). Adapters acknowledge the press to the platform only after this returned."""
+        if self._channel(press.platform, press.chat_id) is None:
+            return False
+        _, new = await self.store.record_press(press)
+        return new
+
+    async def handle_press(self, press: ButtonPress) -> list[BotReply]:
+        """Decide a recorded press (recording it first if needed), once: a press handled before, or
+        being handled by another worker, returns no replies."""
+        if self._channel(press.platform, press.chat_id) is None:
+            return []
+        row, _ = await self.store.record_press(press)
+        if not await self.store.claim_press(row.id):
+            logger.info(
+                "press %s/%s/%s already handled or being handled", row.platform, row.chat_id, row.press_id
+            )
+            return []
+        return await self._handle_claimed_press(row)
+
+    async def _handle_claimed_press(self, row: StoredPress) -> list[BotReply]:
+        replies = await self.press(
+            row.platform, row.chat_id, row.action_id, row.presser_id, row.presser_can_trade
+        )
+        await self.store.finish_press(row.id)
+        if row.message_id is None:
+            return replies
+        # The outcome replaces the very message whose button was pressed.
+        return [
+            replace(reply, edit_message_id=row.message_id) if reply.edits_reply_for is not None else reply
+            for reply in replies
+        ]
+
     async def press(
         self, platform: str, chat_id: str, action_id: str, presser_id: str, presser_can_trade: bool
     ) -> list[BotReply]:
-        """A confirm-mode button: `confirm:<id>:send` or `confirm:<id>:discard`."""
+        """A confirm-mode button: `confirm:<id>:send` or `confirm:<id>:discard` (not recorded as a press:
+        adapters that must not lose one use `accept_press` / `handle_press`)."""
         channel = self._channel(platform, chat_id)
         if channel is None:
             return []
@@ -385,7 +434,8 @@ class BridgeService:
 
     async def resume(self, platform: str | None = None) -> list[tuple[ChatMessage, list[BotReply]]]:
         """Finish what a stopped bridge left: send calls provably never sent, mark the ones that may have
-        gone as unknown outcomes (never re-sent), and handle messages accepted but not handled.
+        gone as unknown outcomes (never re-sent), send a ✅ Send decided but never recorded as a call, and
+        handle messages and button presses recorded but not handled (in arrival order).
 
         With `platform`, only that platform's work is taken up, so each adapter posts its own replies."""
         stale_before = stale_cutoff(self.stale_after_s)
@@ -404,11 +454,7 @@ class BridgeService:
                 reply = await self._execute(channel, call)
                 if reply is not None:
                     replies.append(reply)
-            elif await self.store.mark_stale_call_unknown(
-                call.id,
-                stale_before,
-                self._t(channel)(_STOPPED_WHILE_SENDING),
-            ):
+            elif await self.store.mark_stale_call_unknown(call.id, stale_before, _STOPPED_WHILE_SENDING):
                 logger.warning("resume: call #%s may have been sent before a stop; marked unknown", call.id)
                 finished = await self.store.get_call(call.id)
                 assert finished is not None
@@ -422,11 +468,27 @@ class BridgeService:
             if message is not None and replies:
                 replies = await self._edit_targets(message.platform, message.chat_id, replies)
                 done.append((message.as_chat_message(), replies))
-        for row in await self.store.messages_to_resume(stale_before):
+        done += await self._resume_decided_sends(platform, stale_before)
+        # Presses and messages in the order they arrived: a Send pressed before a "TP4" reply was
+        # written creates the signal the reply acts on.
+        work: list[StoredMessage | StoredPress] = [
+            *await self.store.messages_to_resume(stale_before),
+            *await self.store.presses_to_resume(stale_before),
+        ]
+        work.sort(key=lambda row: (row.received_at, isinstance(row, StoredPress), row.id))
+        for row in work:
             if platform is not None and row.platform != platform:
                 continue
             channel = self._channel(row.platform, row.chat_id)
             if channel is None:
+                continue
+            if isinstance(row, StoredPress):
+                if not await self.store.claim_press(row.id, stale_before=stale_before):
+                    continue
+                logger.info("resume: handling press %s/%s/%s", row.platform, row.chat_id, row.press_id)
+                replies = await self._handle_claimed_press(row)
+                if replies:
+                    done.append((self._press_as_message(row, replies), replies))
                 continue
             if not await self.store.claim_message(row.id, stale_before=stale_before):
                 continue
@@ -438,6 +500,65 @@ class BridgeService:
             replies = await self._handle_claimed(channel, row)
             done.append((row.as_chat_message(), await self._edit_targets(row.platform, row.chat_id, replies)))
         return done
+
+    async def _resume_decided_sends(
+        self, platform: str | None, stale_before: datetime
+    ) -> list[tuple[ChatMessage, list[BotReply]]]:
+        """Send what a stopped run decided to send (a ✅ press settled) but never recorded as a call.
+
+        Nothing of it reached the API: the call is recorded `pending` first, under the confirmation's
+        unique key, so it is sent once even when a redelivered press or another worker gets there too.
+        """
+        done: list[tuple[ChatMessage, list[BotReply]]] = []
+        for confirmation in await self.store.sent_confirmations_without_call(stale_before):
+            if platform is not None and confirmation.platform != platform:
+                continue
+            channel = self._channel(confirmation.platform, confirmation.chat_id)
+            if channel is None:
+                continue
+            logger.info(
+                "resume: confirmation #%s decided but its call never recorded; sending it", confirmation.id
+            )
+            source = confirmation.source_message_id
+            ctx = _Context(
+                channel,
+                confirmation.platform,
+                confirmation.chat_id,
+                source,
+                confirmation.message_row_id,
+                confirmation.decided_by or "bridge",
+                edits_reply_for=source,
+            )
+            plan = _Plan.from_json(confirmation.payload["plan"])
+            replies = await self._send_plan(ctx, plan, f"confirm:{confirmation.id}")
+            if not replies:
+                continue
+            replies = await self._edit_targets(confirmation.platform, confirmation.chat_id, replies)
+            message = await self._message_row(confirmation.message_row_id)
+            answered = (
+                message.as_chat_message()
+                if message is not None
+                else ChatMessage(
+                    confirmation.platform, confirmation.chat_id, source, ctx.author_id, True, ""
+                )
+            )
+            done.append((answered, replies))
+        return done
+
+    @staticmethod
+    def _press_as_message(row: StoredPress, replies: list[BotReply]) -> ChatMessage:
+        """What a resumed press's replies answer, for the adapter that posts them: the call the buttons
+        were about, with the press's own version (so a reply posted anew never reuses the prompt's nonce)."""
+        answered = next((r.reply_to_message_id for r in replies if r.reply_to_message_id), None)
+        return ChatMessage(
+            platform=row.platform,
+            chat_id=row.chat_id,
+            message_id=answered or row.message_id or row.press_id,
+            author_id=row.presser_id,
+            author_can_trade=row.presser_can_trade,
+            text=row.action_id,
+            edit_version=f"press:{row.press_id}",
+        )
 
     # ----------------------------------------------------------------------------- other commands
 
@@ -595,13 +716,13 @@ class BridgeService:
         try:
             built = build_request(reading, ctx.channel.defaults())
         except PayloadRefusal as exc:
-            why = f"{exc} {_(_FIX_BY_EDIT)}"
+            why = f"{_.phrase(exc.phrase)} {_(_FIX_BY_EDIT)}"
             return [_refusal_reply(_, _("Not sent"), why, ctx.message_id)], "refused"
         body = built.request.body
         plan = _Plan(
             kind="create",
             request=built.request,
-            notes=built.notes,
+            notes=tuple(_.phrase(note) for note in built.notes),
             new_signal={
                 "coin": str(body.get("coin", reading.coin)).upper(),
                 "quote": body.get("trade_market"),
@@ -724,16 +845,19 @@ class BridgeService:
         try:
             built = build_request(reading, ctx.channel.defaults(), parent=self._parent(signal))
         except PayloadRefusal as exc:
-            return [_refusal_reply(_, _("Not sent"), str(exc), row.message_id)], "refused"
-        return await self._carry_out(ctx, self._follow_up_plan(signal, reading, built))
+            return [_refusal_reply(_, _("Not sent"), _.phrase(exc.phrase), row.message_id)], "refused"
+        return await self._carry_out(ctx, self._follow_up_plan(_, signal, reading, built))
 
-    def _follow_up_plan(self, signal: StoredSignal, reading: Reading, built: BuiltRequest) -> _Plan:
+    def _follow_up_plan(
+        self, _: Translator, signal: StoredSignal, reading: Reading, built: BuiltRequest
+    ) -> _Plan:
+        notes = tuple(_.phrase(note) for note in built.notes)
         if isinstance(reading, Cancel) or built.request.endpoint is Endpoint.CANCEL:
-            return _Plan(kind="cancel", request=built.request, notes=built.notes, signal_id=signal.id)
+            return _Plan(kind="cancel", request=built.request, notes=notes, signal_id=signal.id)
         return _Plan(
             kind="followup",
             request=built.request,
-            notes=built.notes,
+            notes=notes,
             signal_id=signal.id,
             prices_after=_prices_after_follow_up(built.request, signal.prices),
         )
@@ -815,7 +939,7 @@ class BridgeService:
         try:
             built = build_request(reading, ctx.channel.defaults())
         except PayloadRefusal as exc:
-            why = f"{exc} {_('The signal stays as it was.')} {_(_FIX_BY_EDIT)}"
+            why = f"{_.phrase(exc.phrase)} {_('The signal stays as it was.')} {_(_FIX_BY_EDIT)}"
             return [_refusal_reply(_, _("Edit not applied"), why, row.message_id)], "refused"
         body = built.request.body
         new_coin = str(body.get("coin", reading.coin)).upper()
@@ -880,7 +1004,7 @@ class BridgeService:
         signal: StoredSignal,
         written: SignalPrices,
         new: SignalPrices,
-        notes: tuple[str, ...],
+        notes: tuple[Phrase, ...],
     ) -> _Plan | None:
         """What the edit changed in the call's text (`written` -> `new`), applied to the live signal as ONE
         updateprice, or None when it changes nothing. Comparing text with text, not with the live signal,
@@ -889,7 +1013,7 @@ class BridgeService:
         assert signal.parent_signal_id is not None
         body: dict[str, Any] = {"parent_signal_id": signal.parent_signal_id}
         changes: list[str] = []
-        extra_notes = list(notes)
+        extra_notes = [_.phrase(note) for note in notes]
         new_entry = (new.entry_min, new.entry_max)
         if new_entry != (written.entry_min, written.entry_max) and new_entry != (
             live.entry_min,
@@ -1070,8 +1194,7 @@ class BridgeService:
         except Exception as exc:  # a bug or an unexpected library error after the claim: it may have gone
             logger.exception("call #%s: unexpected error while sending", call.id)
             error = OutcomeUnknown(
-                self._t(channel)(_UNEXPECTED_WHILE_SENDING, error=type(exc).__name__),
-                endpoint=request.endpoint,
+                _UNEXPECTED_WHILE_SENDING.format(error=type(exc).__name__), endpoint=request.endpoint
             )
             state, text = CallState.UNKNOWN_OUTCOME, str(error)
         else:
@@ -1128,6 +1251,7 @@ class BridgeService:
         edits = call.effect.get("edits_reply_for")
         fields = self._fields(_, plan, signal)
         shown = fields  # the lines under the text; "Why" is the text itself
+        why = _.api_error(call.error or "", _OWN_ERRORS)  # the store keeps it in English
         if call.state is CallState.DONE:
             title = self._done_title(_, plan, signal)
             reaction, is_error = SENT, False
@@ -1140,8 +1264,8 @@ class BridgeService:
             )
             title = _("Not sent") if isinstance(error, NotSent) else _("Refused by the Signal API")
             reaction, is_error = REFUSED, True
-            text_lines = [f"{REFUSED} {title}", call.error or "", fix]
-            fields = ((_("Why"), call.error or ""), *fields)
+            text_lines = [f"{REFUSED} {title}", why, fix]
+            fields = ((_("Why"), why), *fields)
         else:
             title = _("Outcome unknown")
             reaction, is_error = UNKNOWN, True
@@ -1156,8 +1280,8 @@ class BridgeService:
                     "the signal with it again."
                 )
             )
-            text_lines = [f"{UNKNOWN} {title}", call.error or "", advice]
-            fields = ((_("Why"), call.error or ""), *fields)
+            text_lines = [f"{UNKNOWN} {title}", why, advice]
+            fields = ((_("Why"), why), *fields)
         text_lines += [f"{label}: {value}" for label, value in shown]
         return BotReply(
             text="\n".join(line for line in text_lines if line),
@@ -1247,7 +1371,7 @@ class BridgeService:
         return tuple(fields)
 
     def _reading_refused(self, _: Translator, refusal: Refusal, reply_to: str) -> BotReply:
-        """The parser's refusal: its explanation as it gives it (English), the bridge's words around it."""
+        """The parser's refusal in the channel's language: its reason, where it is, what would fit there."""
         fields: list[tuple[str, str]] = []
         if refusal.line is not None:
             if refusal.column is not None:
@@ -1258,9 +1382,10 @@ class BridgeService:
         if refusal.fragment:
             fields.append((_("At"), f"“{refusal.fragment}”"))
         if refusal.expected:
-            fields.append((_("Expected"), ", ".join(refusal.expected)))
+            expected = (_(e) if e in _EXPECTED else e for e in refusal.expected)
+            fields.append((_("Expected"), ", ".join(expected)))
         fields.append((_("How to fix"), _(_FIX_BY_EDIT)))
-        return _refusal_reply(_, _("Not sent"), refusal.message, reply_to, tuple(fields))
+        return _refusal_reply(_, _("Not sent"), _.refusal(refusal), reply_to, tuple(fields))
 
 
 def _outcome_of(replies: list[BotReply]) -> str:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from bridge.messages import ChatMessage
+from bridge.messages import ButtonPress, ChatMessage
 
 __all__ = [
     "AuditEntry",
@@ -51,6 +51,7 @@ __all__ = [
     "StoreError",
     "StoredCall",
     "StoredMessage",
+    "StoredPress",
     "StoredSignal",
     "open_store",
     "utc_now",
@@ -62,7 +63,9 @@ class StoreError(Exception):
 
 
 class MessageState(StrEnum):
-    """`accepted` (recorded, not read yet) -> `handling` (claimed by one worker) -> `handled`."""
+    """`accepted` (recorded, not read yet) -> `handling` (claimed by one worker) -> `handled`.
+
+    Button presses go through the same three states."""
 
     ACCEPTED = "accepted"
     HANDLING = "handling"
@@ -145,6 +148,33 @@ class StoredMessage:
             reply_to_message_id=self.reply_to_message_id,
             is_edit=self.is_edit,
             edit_version=self.edit_version,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPress:
+    """A received button press (one row per platform, chat and press delivery id)."""
+
+    id: int
+    platform: str
+    chat_id: str
+    press_id: str
+    action_id: str
+    presser_id: str
+    presser_can_trade: bool
+    message_id: str | None
+    state: MessageState
+    received_at: str
+
+    def as_button_press(self) -> ButtonPress:
+        return ButtonPress(
+            platform=self.platform,
+            chat_id=self.chat_id,
+            press_id=self.press_id,
+            action_id=self.action_id,
+            presser_id=self.presser_id,
+            presser_can_trade=self.presser_can_trade,
+            message_id=self.message_id,
         )
 
 
@@ -312,6 +342,15 @@ class Store(Protocol):
 
     async def messages_to_resume(self, stale_before: datetime) -> list[StoredMessage]: ...
 
+    # button presses
+    async def record_press(self, press: ButtonPress) -> tuple[StoredPress, bool]: ...
+
+    async def claim_press(self, row_id: int, stale_before: datetime | None = None) -> bool: ...
+
+    async def finish_press(self, row_id: int) -> None: ...
+
+    async def presses_to_resume(self, stale_before: datetime) -> list[StoredPress]: ...
+
     # signals
     async def create_signal(
         self,
@@ -418,6 +457,8 @@ class Store(Protocol):
     async def discard_waiting(
         self, platform: str, chat_id: str, source_message_id: str, decided_by: str
     ) -> int: ...
+
+    async def sent_confirmations_without_call(self, stale_before: datetime) -> list[Confirmation]: ...
 
     # chat modes
     async def set_chat_mode(self, platform: str, chat_id: str, mode: str | None) -> None: ...
@@ -548,6 +589,26 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             detail TEXT NOT NULL
         )""",
     ),
+    (
+        # 2: button presses are recorded before they are acknowledged, like messages.
+        """CREATE TABLE presses (
+            id {pk},
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            press_id TEXT NOT NULL,
+            action_id TEXT NOT NULL,
+            presser_id TEXT NOT NULL,
+            presser_can_trade INTEGER NOT NULL,
+            message_id TEXT,
+            state TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            claimed_at TEXT,
+            handled_at TEXT,
+            UNIQUE (platform, chat_id, press_id)
+        )""",
+        "CREATE INDEX presses_state ON presses (state, claimed_at)",
+        "CREATE INDEX confirmations_state ON confirmations (state, decided_at)",
+    ),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -610,6 +671,21 @@ def _message(row: dict[str, Any]) -> StoredMessage:
     )
 
 
+def _press(row: dict[str, Any]) -> StoredPress:
+    return StoredPress(
+        id=int(row["id"]),
+        platform=row["platform"],
+        chat_id=row["chat_id"],
+        press_id=row["press_id"],
+        action_id=row["action_id"],
+        presser_id=row["presser_id"],
+        presser_can_trade=bool(row["presser_can_trade"]),
+        message_id=row["message_id"],
+        state=MessageState(row["state"]),
+        received_at=row["received_at"],
+    )
+
+
 def _call(row: dict[str, Any]) -> StoredCall:
     return StoredCall(
         id=int(row["id"]),
@@ -646,6 +722,10 @@ def _confirmation(row: dict[str, Any]) -> Confirmation:
 _MESSAGE_COLUMNS = (
     "id, platform, chat_id, message_id, edit_version, author_id, author_can_trade, text, "
     "reply_to_message_id, is_edit, state, reading_kind, outcome, received_at"
+)
+_PRESS_COLUMNS = (
+    "id, platform, chat_id, press_id, action_id, presser_id, presser_can_trade, message_id, state, "
+    "received_at"
 )
 _SIGNAL_COLUMNS = (
     "id, platform, chat_id, channel, source_message_id, parent_signal_id, api_version, coin, quote, side, "
@@ -831,6 +911,73 @@ class _SqlStore:
                 (MessageState.ACCEPTED.value, MessageState.HANDLING.value, _ts(stale_before)),
             )
         return [_message(r) for r in rows]
+
+    # -- button presses
+    async def record_press(self, press: ButtonPress) -> tuple[StoredPress, bool]:
+        """Record a received press once; returns the row and whether it is new."""
+        key = (press.platform, press.chat_id, press.press_id)
+        async with self._tx() as tx:
+            inserted = await tx.fetch(
+                f"""INSERT INTO presses (platform, chat_id, press_id, action_id, presser_id,
+                    presser_can_trade, message_id, state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (platform, chat_id, press_id) DO NOTHING RETURNING {_PRESS_COLUMNS}""",
+                (
+                    *key,
+                    press.action_id,
+                    press.presser_id,
+                    int(press.presser_can_trade),
+                    press.message_id,
+                    MessageState.ACCEPTED.value,
+                    _ts(),
+                ),
+            )
+            if inserted:
+                return _press(inserted[0]), True
+            rows = await tx.fetch(
+                f"SELECT {_PRESS_COLUMNS} FROM presses WHERE platform = ? AND chat_id = ? AND press_id = ?",
+                key,
+            )
+        return _press(rows[0]), False
+
+    async def claim_press(self, row_id: int, stale_before: datetime | None = None) -> bool:
+        """Take a press for handling; True for exactly one caller (as `claim_message`)."""
+        async with self._tx() as tx:
+            if stale_before is None:
+                count = await tx.execute(
+                    "UPDATE presses SET state = ?, claimed_at = ? WHERE id = ? AND state = ?",
+                    (MessageState.HANDLING.value, _ts(), row_id, MessageState.ACCEPTED.value),
+                )
+            else:
+                count = await tx.execute(
+                    """UPDATE presses SET state = ?, claimed_at = ? WHERE id = ?
+                       AND (state = ? OR (state = ? AND claimed_at < ?))""",
+                    (
+                        MessageState.HANDLING.value,
+                        _ts(),
+                        row_id,
+                        MessageState.ACCEPTED.value,
+                        MessageState.HANDLING.value,
+                        _ts(stale_before),
+                    ),
+                )
+        return count == 1
+
+    async def finish_press(self, row_id: int) -> None:
+        async with self._tx() as tx:
+            await tx.execute(
+                "UPDATE presses SET state = ?, handled_at = ? WHERE id = ?",
+                (MessageState.HANDLED.value, _ts(), row_id),
+            )
+
+    async def presses_to_resume(self, stale_before: datetime) -> list[StoredPress]:
+        """Recorded but never handled, or claimed by a worker that has not finished since `stale_before`."""
+        async with self._tx() as tx:
+            rows = await tx.fetch(
+                f"""SELECT {_PRESS_COLUMNS} FROM presses
+                    WHERE state = ? OR (state = ? AND claimed_at < ?) ORDER BY id""",
+                (MessageState.ACCEPTED.value, MessageState.HANDLING.value, _ts(stale_before)),
+            )
+        return [_press(r) for r in rows]
 
     # -- signals
     async def _signal_rows(
@@ -1225,6 +1372,20 @@ class _SqlStore:
                     ConfirmationState.WAITING.value,
                 ),
             )
+
+    async def sent_confirmations_without_call(self, stale_before: datetime) -> list[Confirmation]:
+        """Confirmations decided `sent` before `stale_before` whose call (`confirm:<id>`) was never
+        recorded: a run decided to send and stopped before it recorded the request (nothing was sent)."""
+        async with self._tx() as tx:
+            rows = await tx.fetch(
+                """SELECT id, platform, chat_id, source_message_id, message_row_id, payload, state,
+                   decided_by, created_at FROM confirmations c
+                   WHERE state = ? AND decided_at < ?
+                   AND NOT EXISTS (SELECT 1 FROM api_calls a WHERE a.call_key = 'confirm:' || c.id)
+                   ORDER BY id""",
+                (ConfirmationState.SENT.value, _ts(stale_before)),
+            )
+        return [_confirmation(r) for r in rows]
 
     # -- chat modes
     async def set_chat_mode(self, platform: str, chat_id: str, mode: str | None) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.messages import ChatMessage
+import bridge.store as store_module
+from bridge.messages import ButtonPress, ChatMessage
 from bridge.store import (
     SCHEMA_VERSION,
     CallState,
@@ -277,6 +278,82 @@ async def test_confirmation_is_decided_once(store: Store) -> None:
     assert again is not None and again.payload == {"reading": {"kind": "create"}}
 
 
+PRESS = ButtonPress("telegram", "-100", "cq-1", "confirm:1:send", "42", True, message_id="100001")
+
+
+async def test_a_press_is_recorded_once_claimed_once_and_offered_for_resume_until_finished(
+    store: Store,
+) -> None:
+    row, new = await store.record_press(PRESS)
+    assert new and row.state is MessageState.ACCEPTED and row.as_button_press() == PRESS
+    again, new = await store.record_press(PRESS)  # the same delivery again
+    assert not new and again.id == row.id
+    second = ButtonPress("telegram", "-100", "cq-2", "confirm:1:send", "43", True)
+    other, new = await store.record_press(second)
+    assert new and other.message_id is None
+    assert [p.id for p in await store.presses_to_resume(utc_now())] == [row.id, other.id]
+    assert await store.claim_press(row.id)
+    assert not await store.claim_press(row.id)
+    # a fresh claim stays with its worker; an old one may be taken over
+    assert [p.id for p in await store.presses_to_resume(utc_now() - timedelta(minutes=2))] == [other.id]
+    later = utc_now() + timedelta(seconds=1)
+    assert [p.id for p in await store.presses_to_resume(later)] == [row.id, other.id]
+    assert await store.claim_press(row.id, stale_before=later)
+    await store.finish_press(row.id)
+    assert [p.id for p in await store.presses_to_resume(later)] == [other.id]
+    assert not await store.claim_press(row.id, stale_before=later)
+
+
+async def test_a_sent_confirmation_without_its_call_is_offered_until_the_call_is_recorded(
+    store: Store,
+) -> None:
+    sent = await store.add_confirmation("telegram", "-100", "7", None, {"plan": {}})
+    waiting = await store.add_confirmation("telegram", "-100", "8", None, {"plan": {}})
+    discarded = await store.add_confirmation("telegram", "-100", "9", None, {"plan": {}})
+    assert await store.decide_confirmation(sent.id, ConfirmationState.SENT, "42")
+    assert await store.decide_confirmation(discarded.id, ConfirmationState.DISCARDED, "42")
+    later = utc_now() + timedelta(seconds=1)
+    assert [c.id for c in await store.sent_confirmations_without_call(later)] == [sent.id]
+    assert await store.sent_confirmations_without_call(utc_now() - timedelta(minutes=2)) == []  # fresh
+    await store.record_call(
+        call_key=f"confirm:{sent.id}",
+        platform="telegram",
+        chat_id="-100",
+        message_row_id=None,
+        signal_id=None,
+        endpoint="create_v2",
+        request={},
+    )
+    assert await store.sent_confirmations_without_call(later) == []
+    assert waiting.state is ConfirmationState.WAITING
+
+
+async def test_a_store_of_the_first_schema_is_migrated_and_keeps_its_data(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as first_release:
+        first_release.setattr(store_module, "_MIGRATIONS", store_module._MIGRATIONS[:1])
+        first_release.setattr(store_module, "SCHEMA_VERSION", 1)
+        old = open_store(store_url)
+        try:
+            assert await old.schema_version() == 1
+            message, _ = await old.record_message(CALL)
+            waiting = await old.add_confirmation("telegram", "-100", "7", message.id, {"plan": {"k": 1}})
+        finally:
+            await old.aclose()
+    upgraded = open_store(store_url)
+    try:
+        assert await upgraded.schema_version() == SCHEMA_VERSION
+        _, new = await upgraded.record_message(CALL)
+        assert not new  # the message recorded before the upgrade is still there
+        kept = await upgraded.get_confirmation(waiting.id)
+        assert kept is not None and kept.payload == {"plan": {"k": 1}}
+        _, new = await upgraded.record_press(PRESS)
+        assert new
+    finally:
+        await upgraded.aclose()
+
+
 async def test_chat_mode_override_is_set_replaced_and_removed(store: Store) -> None:
     assert await store.chat_mode("telegram", "-100") is None
     await store.set_chat_mode("telegram", "-100", "dry-run")
@@ -318,7 +395,7 @@ async def test_sqlite_store_file_is_created_on_first_use_in_wal_mode(tmp_path: P
     await opened.aclose()
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
 
 
 async def test_store_newer_than_the_code_is_refused_with_a_clear_error(tmp_path: Path) -> None:
