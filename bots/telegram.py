@@ -59,7 +59,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.warnings import PTBDeprecationWarning
 
 from bridge.i18n import N_, Translator, translator
-from bridge.messages import BotReply, ChatCommands, ChatCore, ChatMessage
+from bridge.messages import BotReply, ButtonPress, ChatCommands, ChatCore, ChatMessage
 from bridge.store import StoredSignal
 
 if TYPE_CHECKING:
@@ -77,6 +77,8 @@ ALLOWED_UPDATES: tuple[str, ...] = (
 )
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Webhook mode: how often the listener is checked (it answers /healthz) and Telegram still points at it.
+WEBHOOK_CHECK_S = 30.0
 MODES = ("live", "confirm", "dry-run")
 MAX_TEXT = 4096  # Telegram's limit for a message text
 
@@ -217,6 +219,7 @@ class TelegramBridge:
         admin_cache_s: float = 60.0,
         max_retries: int = 3,
         drain_timeout_s: float = 60.0,
+        webhook_check_s: float | None = None,
     ) -> None:
         self._config = config
         self._core = core
@@ -236,6 +239,7 @@ class TelegramBridge:
         self._admin_cache_s = admin_cache_s
         self._max_retries = max_retries
         self._drain_timeout = drain_timeout_s
+        self._webhook_check_s = WEBHOOK_CHECK_S if webhook_check_s is None else webhook_check_s
         install_log_redaction(self._token.get_secret_value(), _plain(webhook_secret))
 
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
@@ -245,6 +249,8 @@ class TelegramBridge:
         self._fetch: asyncio.Future[tuple[Update, ...]] | None = None
         self._closing = asyncio.Event()
         self._web: web.AppRunner | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self._webhook_error = ""  # Telegram's last delivery error, logged once per change
         self._queues: dict[str, asyncio.Queue[Callable[[], Awaitable[None]]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._admins: dict[tuple[str, str], tuple[bool, float]] = {}
@@ -302,6 +308,7 @@ class TelegramBridge:
         await self._resume()
         if self.webhook_mode:
             await self._start_webhook()
+            self._watchdog = asyncio.create_task(self._watch_webhook(), name="telegram-webhook-watch")
         else:
             # Polling and a webhook exclude each other; keep whatever Telegram holds (never drop it).
             await self.bot.delete_webhook(drop_pending_updates=False)
@@ -320,6 +327,11 @@ class TelegramBridge:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
             self._poller = None
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
+            self._watchdog = None
         if self._web is not None:
             await self._web.cleanup()
             self._web = None
@@ -334,13 +346,15 @@ class TelegramBridge:
         log.info("telegram: stopped")
 
     async def wait(self) -> None:
-        """Until the bot stops serving: `stop()`/`request_stop()`, or polling giving up for good.
+        """Until the bot stops serving: `stop()`/`request_stop()`, polling giving up for good, or (webhook
+        mode) the listener no longer answering or Telegram no longer pointing at it.
 
-        Raises what made it give up (a token revoked while polling, the poller failing unexpectedly), so
-        a caller running several bots notices a dead one; returns quietly on an ordinary stop.
+        Raises what made it give up (a token revoked, the poller failing unexpectedly, a dead webhook
+        listener), so a caller running several bots notices a dead one; returns quietly on an ordinary
+        stop.
         """
         stopper = asyncio.ensure_future(self._stop_requested.wait())
-        poller = self._poller
+        poller = self._poller or self._watchdog
         waiters: set[asyncio.Future[Any]] = {stopper}
         if poller is not None:
             waiters.add(poller)  # watched, never cancelled from here
@@ -353,7 +367,8 @@ class TelegramBridge:
         if poller is not None and poller.done() and not self._closing.is_set():
             failure = None if poller.cancelled() else poller.exception()
             why = f": {redact(str(failure))}" if failure is not None else ""
-            raise TelegramStartError(f"polling stopped unexpectedly{why}")
+            what = "the webhook watch" if poller is self._watchdog else "polling"
+            raise TelegramStartError(f"{what} stopped unexpectedly{why}")
 
     def request_stop(self) -> None:
         """Ask `run_until_stopped` to stop (safe from a signal handler)."""
@@ -513,6 +528,57 @@ class TelegramBridge:
     async def _on_health(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
 
+    async def _watch_webhook(self) -> None:
+        """Webhook mode's equivalent of a poller that died: check, every `webhook_check_s`, that the
+        listener still answers and that Telegram still delivers to our URL. When either is lost the
+        bridge would sit there receiving nothing while looking alive, so it fails loudly instead: an
+        error line, `wait()` raises, and `signal-bridge run` exits 1 for its supervisor to restart it
+        (which also registers the webhook again)."""
+        while not self._closing.is_set():
+            await self._pause(self._webhook_check_s)
+            if self._closing.is_set():
+                return
+            problem = await self._webhook_problem()
+            if problem is not None:
+                log.error("telegram: %s; stopping so that a supervisor can restart the bridge", problem)
+                self._fatal = TelegramStartError(problem)
+                self._stop_requested.set()
+                return
+
+    async def _webhook_problem(self) -> str | None:
+        """Why webhook updates no longer reach this bridge, or None when they still can."""
+        host, _, port = self._webhook_listen.rpartition(":")
+        host = host.strip("[]")
+        local = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+        url = f"http://{f'[{local}]' if ':' in local else local}:{port}/healthz"
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as http:
+                answer = await http.get(url)
+        except httpx.HTTPError as exc:
+            return f"the webhook listener on {self._webhook_listen} does not answer ({type(exc).__name__})"
+        if answer.status_code != 200:
+            return f"the webhook listener on {self._webhook_listen} answered /healthz {answer.status_code}"
+        try:
+            info = await self.bot.get_webhook_info()
+        except (InvalidToken, Forbidden):
+            return "the Bot API refused the bot token while checking the webhook"
+        except TelegramError as exc:  # Telegram unreachable for a moment: the next check tells more
+            log.warning("telegram: could not check the webhook registration: %s", exc)
+            return None
+        if info.url != self._webhook_url:
+            now = f"set to {redact(info.url)}" if info.url else "deleted"
+            return (
+                "the webhook registered with Telegram was "
+                f"{now} (another process uses this bot token?); updates no longer come here"
+            )
+        error = info.last_error_message or ""
+        if error and error != self._webhook_error:
+            # Telegram cannot deliver (a proxy or TLS problem in front of the listener): it keeps the
+            # updates and retries, so this is said loudly but is not fatal.
+            log.warning("telegram: Telegram reports it cannot deliver to the webhook: %s", redact(error))
+        self._webhook_error = error
+        return None
+
     async def _ingest(self, update: Update) -> None:
         """Turn one update into queued work; a message is recorded (`core.accept`) before returning."""
         if update.callback_query is not None:
@@ -591,15 +657,27 @@ class TelegramBridge:
         if not can_trade:
             await self._answer(query, _tr(channel)(_ONLY_ADMINS_PRESS))
             return
+        press = ButtonPress(
+            platform=PLATFORM,
+            chat_id=chat_id,
+            press_id=query.id,
+            action_id=query.data,
+            presser_id=presser,
+            presser_can_trade=True,
+            message_id=str(message.message_id),
+        )
+        # Recorded before anything acknowledges it (the offset moves past this update only after this
+        # returns): a crash from here on leaves the press for `resume`, never loses it. A redelivered
+        # press is recorded already and was queued (or resumed at start) when it first came.
+        if await self._core.accept_press(press):
+            self._enqueue(chat_id, lambda: self._press(press))
         # Answered now: Telegram shows a spinner until then and expires the query after a few seconds.
         await self._answer(query)
-        action_id, bot_message_id = query.data, message.message_id
-        self._enqueue(chat_id, lambda: self._press(chat_id, action_id, presser, bot_message_id))
 
     async def _answer(self, query: CallbackQuery, alert: str | None = None) -> None:
         try:
             await self.bot.answer_callback_query(query.id, alert, show_alert=True if alert else None)
-        except (BadRequest, Forbidden) as exc:  # "query is too old" after a restart: nothing to fix
+        except TelegramError as exc:  # "query is too old" after a restart, a network blip: only a spinner
             log.info("telegram: callback query not answered: %s", exc)
 
     # --- who may trade ------------------------------------------------------------------------------
@@ -698,12 +776,13 @@ class TelegramBridge:
         for reply in await self._core.handle(message):
             await self._post(message.chat_id, reply)
 
-    async def _press(self, chat_id: str, action_id: str, presser: str, bot_message_id: int) -> None:
-        for reply in await self._core.press(PLATFORM, chat_id, action_id, presser, True):
+    async def _press(self, press: ButtonPress) -> None:
+        bot_message_id = _message_id(press.message_id)
+        for reply in await self._core.handle_press(press):
             if reply.edits_reply_for is not None:
-                await self._post(chat_id, reply, edit_message_id=bot_message_id)
+                await self._post(press.chat_id, reply, edit_message_id=bot_message_id)
             else:  # e.g. "that button belongs to nothing": said under the pressed message
-                await self._post(chat_id, reply, thread_to=bot_message_id)
+                await self._post(press.chat_id, reply, thread_to=bot_message_id)
 
     async def _run_command(
         self, message: Message, command: _Command, author_id: str, can_trade: bool

@@ -11,13 +11,16 @@ What a test can do with it:
   bot had died before its next `getUpdates` told Telegram about them.
 - `await next_call("sendMessage")` waits for the next call of a method the bot made (each call is
   returned once); `calls_of(method)` lists them all; `await delivered(update_id)` waits until a
-  getUpdates answer handed that update to the bot.
+  getUpdates answer handed that update to the bot; `await acknowledged(update_id)` until an offset
+  confirmed it (Telegram would never deliver it again).
 - `fail_next(method, times, retry_after=1)` answers the next calls of a method with 429 + retry_after.
 - `drop_answer_next(method, times)` carries out the next calls of a method, then closes the connection
   without answering (the "it may have been posted" case); such calls are recorded with status 0.
 - `set_member(chat_id, user_id, status)` decides what `getChatMember` says.
 - `await post_webhook(update)` delivers an update to the webhook the bot registered with `setWebhook`,
   with the secret header it registered (or another one), and returns the HTTP status.
+- `replace_webhook(url)` plays another process using the same token (`setWebhook` elsewhere, or
+  `deleteWebhook` with ""); `delivery_error` is what `getWebhookInfo` reports as its last error.
 """
 
 from __future__ import annotations
@@ -86,6 +89,7 @@ class FakeTelegram:
         self.webhook_url = ""
         self.webhook_secret: str | None = None
         self.allowed_updates: list[str] | None = None
+        self.delivery_error = ""  # getWebhookInfo's last_error_message
         self._updates: list[JSON] = []
         self._confirmed = 0  # every update_id below this has been confirmed by an offset
         self._update_ids = itertools.count(1)
@@ -154,6 +158,11 @@ class FakeTelegram:
         """Updates not yet confirmed by an offset."""
         return [u for u in self._updates if u["update_id"] >= self._confirmed]
 
+    def replace_webhook(self, url: str) -> None:
+        """Another process with the same token set the webhook to `url` ("": deleted it)."""
+        self.webhook_url = url
+        self._notify()
+
     def set_member(self, chat_id: int | str, user_id: int | str, status: str) -> None:
         """What getChatMember answers: creator, administrator, member, restricted, left, kicked."""
         self._members[(str(chat_id), str(user_id))] = status
@@ -200,6 +209,11 @@ class FakeTelegram:
 
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(done), timeout)
+
+    async def acknowledged(self, update_id: int, timeout: float = 10) -> None:
+        """Wait until the bot confirmed `update_id` with an offset: Telegram will not deliver it again."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self._confirmed > update_id), timeout)
 
     def message(self, chat_id: int | str, message_id: int | str) -> JSON:
         """A message the bot sent (as last edited)."""
@@ -273,8 +287,9 @@ class FakeTelegram:
         if self.webhook_url:
             raise _ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         offset = int(params.get("offset", "0") or 0)
-        if offset > 0:
-            self._confirmed = max(self._confirmed, offset)
+        if offset > self._confirmed:
+            self._confirmed = offset
+            self._notify()
         if "allowed_updates" in params:
             self.allowed_updates = json.loads(params["allowed_updates"])
         limit = int(params.get("limit", "100") or 100)
@@ -314,6 +329,18 @@ class FakeTelegram:
         if "allowed_updates" in params:
             self.allowed_updates = json.loads(params["allowed_updates"])
         return True
+
+    async def _m_getwebhookinfo(self, params: dict[str, str]) -> Any:
+        info: JSON = {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.pending) if self.webhook_url else 0,
+            "max_connections": 1,
+        }
+        if self.delivery_error:
+            info["last_error_date"] = int(time.time())
+            info["last_error_message"] = self.delivery_error
+        return info
 
     async def _m_sendmessage(self, params: dict[str, str]) -> Any:
         chat_id = params["chat_id"]

@@ -758,11 +758,23 @@ async def test_confirm_buttons_still_work_after_a_restart(start_world: Start) ->
     assert not restarted.failures
 
 
+async def call_sending(world: World, message_id: int) -> None:
+    """Until the call of a message is on its way to the API (recorded `sending`)."""
+    store = world.service.store
+    while True:
+        world.check_alive()
+        row = await store.get_message("discord", str(world.signals_channel), str(message_id), None)
+        calls = await store.calls_for_message(row.id) if row is not None else []
+        if calls and calls[0].state is CallState.SENDING:
+            return
+        await asyncio.sleep(0.01)
+
+
 async def test_stop_finishes_the_call_in_hand_before_disconnecting(start_world: Start) -> None:
     world = await start_world()
-    world.emulator.set_faults(latency_ms=300)  # the API call is still running when stop() is asked
+    world.emulator.set_faults(latency_ms=1000)  # the API call is still running when stop() is asked
     call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
-    await world.fake.wait_for(lambda: world.bridge._in_hand)
+    await asyncio.wait_for(call_sending(world, call), 10)  # in hand: past accept, the request on its way
     await world.bridge.stop()
 
     [signal] = world.signals()

@@ -31,9 +31,9 @@ from bridge.client import SignalApiClient
 from bridge.config import BridgeConfig, ChannelConfig, parse_config
 from bridge.emulator import EmulatorServer
 from bridge.emulator.store import EmulatedSignal
-from bridge.messages import BotReply, ChatMessage, ReplyAction
+from bridge.messages import BotReply, ButtonPress, ChatMessage, ReplyAction
 from bridge.service import BridgeService
-from bridge.store import StoredSignal, open_store
+from bridge.store import ConfirmationState, StoredSignal, open_store
 from tests.emulator_fixtures import emulator  # noqa: F401  (a pytest fixture)
 from tests.emulator_support import FAST_RETRY, KEY_A, KEY_B, TEST_TIMEOUTS
 from tests.telegram_fake import (
@@ -128,6 +128,8 @@ class ScriptedCore:
         self.recorded: dict[tuple[str, str, str | None], ChatMessage] = {}
         self.handled: list[ChatMessage] = []
         self.pressed: list[tuple[str, str, bool]] = []
+        self.presses: dict[str, ButtonPress] = {}  # recorded presses, by press id
+        self.press_failures = 0  # accept_press raises this many times (the store is down)
         self.posted: list[tuple[str, str, str]] = []
         self.modes: dict[str, str] = {}
         self.accept_gate: asyncio.Event | None = None
@@ -165,6 +167,21 @@ class ScriptedCore:
     ) -> list[BotReply]:
         self.pressed.append((action_id, presser_id, presser_can_trade))
         return [BotReply(text="Sent.", reply_to_message_id="10", edits_reply_for="10")]
+
+    async def accept_press(self, press: ButtonPress) -> bool:
+        if self.press_failures:
+            self.press_failures -= 1
+            raise RuntimeError("store unavailable")
+        if press.press_id in self.presses:
+            return False
+        self.presses[press.press_id] = press
+        return True
+
+    async def handle_press(self, press: ButtonPress) -> list[BotReply]:
+        assert press.press_id in self.presses, "handled before it was recorded"
+        return await self.press(
+            press.platform, press.chat_id, press.action_id, press.presser_id, press.presser_can_trade
+        )
 
     async def reply_posted(
         self, platform: str, chat_id: str, answered_message_id: str, reply_message_id: str
@@ -651,9 +668,20 @@ OTHER_CALL = "ETH/USDT LONG\nEntry 3000-3100\nTP1 3300\nSL 2900"
 class Stack:
     """The bridge as `signal-bridge run` wires it: config, a SQLite file, BridgeService, TelegramBridge."""
 
-    def __init__(self, fake: FakeTelegram, emulator: EmulatorServer, db: Path, **config: Any) -> None:
+    def __init__(
+        self,
+        fake: FakeTelegram,
+        emulator: EmulatorServer,
+        db: Path,
+        *,
+        service_class: type[BridgeService] = BridgeService,
+        bridge_options: dict[str, Any] | None = None,
+        **config: Any,
+    ) -> None:
         self.fake, self.emulator = fake, emulator
         self.config = telegram_config(fake, store_url=f"sqlite:///{db}", api_url=emulator.base_url, **config)
+        self.service_class = service_class
+        self.bridge_options = bridge_options or {}
         self.service: BridgeService | None = None
         self.bridge: TelegramBridge | None = None
 
@@ -664,8 +692,8 @@ class Stack:
             key, secret = channel.credentials()
             return SignalApiClient(emulator.base_url, key, secret, retry=FAST_RETRY, timeouts=TEST_TIMEOUTS)
 
-        self.service = BridgeService(self.config, open_store(self.config.store.url), client_for)
-        self.bridge = TelegramBridge(self.config, self.service)
+        self.service = self.service_class(self.config, open_store(self.config.store.url), client_for)
+        self.bridge = TelegramBridge(self.config, self.service, **self.bridge_options)
         await self.bridge.start()
         return self.bridge
 
@@ -1058,3 +1086,224 @@ async def test_mode_command_switches_a_chat_to_dry_run(fake: FakeTelegram, stack
     fake.push(message_update(group_message(GROUP, 22, "/mode", user_id=ADMIN)))
     assert "dry-run" in ((await fake.next_call("sendMessage")).get("text") or "")
     assert signals_of(stack.emulator, "beta") == []  # dry run: shown, never sent
+
+
+# --- reliability: presses survive a crash, a dead webhook listener is noticed ------------------------
+
+
+class PressHangs(BridgeService):
+    """A bridge that dies (is stopped with the work in hand) while it handles a press."""
+
+    decide_first = False  # settle the confirmation before hanging (a Send decided, its call not recorded)
+
+    async def press(
+        self, platform: str, chat_id: str, action_id: str, presser_id: str, presser_can_trade: bool
+    ) -> list[BotReply]:
+        if self.decide_first:
+            _, number, _ = action_id.split(":")
+            await self.store.decide_confirmation(int(number), ConfirmationState.SENT, presser_id)
+        await asyncio.Event().wait()  # never returns: cancelled when the bridge stops
+        raise AssertionError("unreachable")
+
+
+class DecideThenHang(PressHangs):
+    decide_first = True
+
+
+async def _press_then_crash(
+    fake: FakeTelegram, emulator: EmulatorServer, db: Path, service_class: type[BridgeService]
+) -> tuple[int, str]:
+    """Confirm mode: a call, its prompt, an admin's Send press acknowledged to Telegram, then the bridge
+    dies before the press is handled. Returns the prompt's message id and the Send action."""
+    fake.set_member(GROUP, ADMIN, "administrator")
+    first = Stack(fake, emulator, db, mode="confirm")
+    await first.start()
+    fake.push(message_update(group_message(GROUP, 7, CALL, user_id=ADMIN)))
+    prompt = await fake.next_call("sendMessage")
+    await first.stop()
+    send = prompt.json("reply_markup")["inline_keyboard"][0][0]["callback_data"]
+    bot_message = int(prompt.result["message_id"])
+
+    quick = {"drain_timeout_s": 0.1}
+    crashing = Stack(fake, emulator, db, mode="confirm", service_class=service_class, bridge_options=quick)
+    await crashing.start()
+    pressed = fake.push(callback_query(GROUP, bot_message, send, user_id=ADMIN, query_id="q-lost"))
+    await fake.next_call("answerCallbackQuery")  # the spinner stopped: the admin thinks it is done
+    await fake.acknowledged(pressed)  # and Telegram will never deliver this press again
+    await crashing.stop()  # the press was in hand: cut short, as by a crash
+    assert signals_of(emulator, "beta") == []
+    assert "reply_markup" in fake.message(GROUP, bot_message)  # still the prompt, buttons and all
+    return bot_message, send
+
+
+async def test_a_press_acknowledged_then_lost_in_a_crash_is_finished_on_restart(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bridge.sqlite"
+    bot_message, send = await _press_then_crash(fake, emulator, db, PressHangs)
+
+    restarted = Stack(fake, emulator, db, mode="confirm")
+    await restarted.start()  # resumes before it listens: nobody presses anything
+    try:
+        outcome = await fake.next_call("editMessageText")
+        assert outcome.get("message_id") == str(bot_message)
+        assert "Signal created" in (outcome.get("text") or "")
+        assert "reply_markup" not in fake.message(GROUP, bot_message)
+        # A second tap on the stale button (the admin was unsure): decided, nothing more is sent.
+        fake.push(callback_query(GROUP, bot_message, send, user_id=ADMIN, query_id="q-again"))
+        fake.push(message_update(group_message(GROUP, 8, "/status", user_id=ADMIN)))  # queued after it
+        await fake.next_call("sendMessage")
+    finally:
+        await restarted.stop()
+    (signal,) = signals_of(emulator, "beta")
+    assert signal.fields["coin"] == "BTC"
+    assert len(fake.calls_of("editMessageText")) == 1
+
+
+async def test_a_send_decided_just_before_a_crash_is_sent_on_restart_once(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bridge.sqlite"
+    bot_message, _ = await _press_then_crash(fake, emulator, db, DecideThenHang)
+
+    restarted = Stack(fake, emulator, db, mode="confirm")
+    await restarted.start()
+    try:
+        outcome = await fake.next_call("editMessageText")
+        assert outcome.get("message_id") == str(bot_message)
+        assert "Signal created" in (outcome.get("text") or "")
+    finally:
+        await restarted.stop()
+    (signal,) = signals_of(emulator, "beta")
+    assert [call.endpoint for call in signal.history] == ["create_v2"]
+    assert len(fake.calls_of("editMessageText")) == 1  # the decision and the press: one outcome
+
+
+async def test_adapter_only_a_press_not_recorded_is_not_acknowledged(fake: FakeTelegram) -> None:
+    core = ScriptedCore()
+    core.press_failures = 1  # the store refuses once: the press must come back, not be lost
+    fake.set_member(GROUP, ADMIN, "administrator")
+    bridge = TelegramBridge(telegram_config(fake), core)
+    await bridge.start()
+    try:
+        pressed = fake.push(callback_query(GROUP, 100001, "confirm:1:send", user_id=ADMIN, query_id="q-1"))
+        await fake.next_call("editMessageText", timeout=10)
+        await fake.acknowledged(pressed)
+    finally:
+        await bridge.stop()
+    deliveries = [
+        c for c in fake.calls_of("getUpdates") if any(u["update_id"] == pressed for u in c.result or [])
+    ]
+    assert len(deliveries) == 2  # delivered again: the failed attempt did not move the offset
+    assert list(core.presses) == ["q-1"] and core.pressed == [("confirm:1:send", str(ADMIN), True)]
+    # answered once, after it was recorded (the failed attempt did not stop the spinner)
+    assert [c.params["callback_query_id"] for c in fake.calls_of("answerCallbackQuery")] == ["q-1"]
+
+
+async def _webhook_bridge(fake: FakeTelegram, core: ScriptedCore) -> tuple[TelegramBridge, int]:
+    port = free_port()
+    config = telegram_config(fake, webhook=("https://bot.example.com/tg", f"127.0.0.1:{port}"))
+    bridge = TelegramBridge(config, core, webhook_check_s=0.05)
+    await bridge.start()
+    return bridge, port
+
+
+async def test_adapter_only_webhook_mode_fails_loudly_when_its_listener_dies(
+    fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    core = ScriptedCore()
+    bridge, port = await _webhook_bridge(fake, core)
+    try:
+        runner = bridge._web
+        assert runner is not None
+        for site in list(runner.sites):  # the listening socket goes away (what a dead listener looks like)
+            await site.stop()
+        with pytest.raises(TelegramStartError, match=f"webhook listener on 127.0.0.1:{port} does not answer"):
+            await asyncio.wait_for(bridge.wait(), 10)
+    finally:
+        await bridge.stop()
+    assert any(
+        r.levelno == logging.ERROR and "does not answer" in r.getMessage() and "restart" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+async def test_adapter_only_webhook_mode_fails_loudly_when_the_webhook_is_taken_away(
+    fake: FakeTelegram,
+) -> None:
+    bridge, _ = await _webhook_bridge(fake, ScriptedCore())
+    try:
+        fake.replace_webhook("https://elsewhere.example.com/hook")  # another process, same token
+        with pytest.raises(TelegramStartError, match="set to https://elsewhere.example.com/hook"):
+            await asyncio.wait_for(bridge.wait(), 10)
+    finally:
+        await bridge.stop()
+
+
+async def test_adapter_only_a_healthy_webhook_keeps_serving_and_delivery_errors_are_logged_once(
+    fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    core = ScriptedCore()
+    fake.delivery_error = "Connection refused"  # Telegram cannot reach the proxy in front: not fatal
+    bridge, port = await _webhook_bridge(fake, core)
+    try:
+        waiting = asyncio.ensure_future(bridge.wait())
+        for _ in range(4):
+            await fake.next_call("getWebhookInfo")
+        assert not waiting.done()
+        local = f"http://127.0.0.1:{port}/tg"
+        assert await fake.post_webhook(channel_post(CHANNEL, 10, "BTC entry 60k"), to=local) == 200
+        await fake.next_call("sendMessage")
+        bridge.request_stop()
+        await asyncio.wait_for(waiting, 10)  # an ordinary stop: returns quietly
+    finally:
+        await bridge.stop()
+    warnings = [r for r in caplog.records if "cannot deliver to the webhook" in r.getMessage()]
+    assert len(warnings) == 1 and "Connection refused" in warnings[0].getMessage()
+
+
+async def test_run_exits_1_when_the_telegram_webhook_stops_receiving(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A webhook bridge that can no longer receive must not stay up looking healthy: exit 1, said why."""
+    import io
+
+    import bots.telegram
+    from bots.commands.run import run_bridge
+
+    monkeypatch.setattr(bots.telegram, "WEBHOOK_CHECK_S", 0.05)
+    port = free_port()
+    config = tmp_path / "bridge.toml"
+    config.write_text(
+        f'[store]\nurl = "sqlite:///{tmp_path / "bridge.sqlite"}"\n[api]\nbase_url = "{emulator.base_url}"\n'
+        f'[telegram]\nbase_url = "{fake.base_url}"\nwebhook_listen = "127.0.0.1:{port}"\n'
+        f'[[channels]]\nname = "alpha"\nplatform = "telegram"\nchat_id = "{CHANNEL}"\n'
+        'api_key_env = "ALPHA_KEY"\napi_secret_env = "ALPHA_SECRET"\n'
+    )
+    for name, value in {
+        "ALPHA_KEY": KEY_A.api_key,
+        "ALPHA_SECRET": KEY_A.api_secret,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_WEBHOOK_SECRET": "webhook-secret-Q7x",
+    }.items():
+        monkeypatch.setenv(name, value)
+    err = io.StringIO()
+    run = asyncio.create_task(
+        run_bridge(
+            config,
+            None,
+            stdin=io.StringIO(""),
+            stdout=io.StringIO(),
+            stderr=err,
+            install_signals=False,
+            webhook_url="https://bot.example.com/tg",
+        )
+    )
+    await fake.next_call("setWebhook", timeout=30)
+    await fake.next_call("getWebhookInfo", timeout=30)  # the watch is running
+    fake.replace_webhook("")  # someone ran deleteWebhook: nothing would ever arrive again
+    code = await asyncio.wait_for(run, timeout=30)  # nobody asked it to stop
+    assert code == 1, err.getvalue()
+    assert "telegram: the connection ended unexpectedly" in err.getvalue()
+    assert "webhook registered with Telegram was deleted" in err.getvalue()
+    assert fake.token.split(":", 1)[1] not in err.getvalue()
