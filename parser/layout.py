@@ -153,6 +153,14 @@ def walk(tokens: list[Token], text: str) -> Walk:
         sink: str | None = None
         for i, tok in enumerate(toks):
             kind = tok.type
+            if (
+                i and current is not None and current.line == line_no and current.items
+                and _sentence_break(text, toks[i - 1], tok)
+            ):
+                # "Closed ETH long at 3400. Re-long at 3300": a sentence ends a field that has its values
+                # ("Stopls; 10$" keeps its label); an entry range never takes a price from another sentence
+                current = None
+                sink = None
             if kind in KEYWORDS and not (kind == "RESULT" and in_paren[i]):  # "(in profit)" is a note
                 w.flags.setdefault(kind, []).append(tok)
             if kind in ("PRICE", "PRICE_K", "PCT", "BADNUM"):
@@ -190,6 +198,8 @@ def walk(tokens: list[Token], text: str) -> Walk:
                 nxt_tok = toks[i + 1] if i + 1 < len(toks) else None
                 if kind == "MARKET" and nxt_tok is not None and nxt_tok.type == "UPDATE":
                     continue  # "Market update: ETH rejected at 3500": a commentary header, no entry
+                if current is not None and current.line == line_no and current.role == "CLOSE":
+                    continue  # "Closed ETH long at 3400": the side of the position closed, no entry
                 if current is None or current.line != line_no or current.role not in ("ENTRY", "ORPHAN"):
                     current = Field("ENTRY", tok, line_no, strong=False)
                     w.fields.append(current)
@@ -288,6 +298,14 @@ def walk(tokens: list[Token], text: str) -> Walk:
                     first_label_field.items[:0] = orphan.items
                     orphan.items = []
     return w
+
+_SENTENCE_END = re.compile(r"[.!?;。！？；](?:\s|$)")
+
+
+def _sentence_break(text: str, before: Token, after: Token) -> bool:
+    """Does a sentence end between two items of a line ("3400. Re-long")?"""
+    return _SENTENCE_END.search(text, int(before.end_pos or 0), int(after.start_pos or 0)) is not None
+
 
 def _lev_range(low: Token, sep: Token, high: Token) -> bool:
     """"5x - 10x", "3-10X", "2/5x": a leverage range.  Not "SL 3620 | 20x" (a price, then the leverage)."""

@@ -20,6 +20,7 @@ from typing import Literal
 from lark import Token
 from lark.exceptions import LarkError
 
+from parser.coins import coins
 from parser.copies import read_copies
 from parser.grammar import Aliases, alias_key, calls_items, lexicon
 from parser.layout import KEYWORDS as _KEYWORDS
@@ -78,6 +79,7 @@ _CONNECTORS = frozenset(
 _FILLERS = frozenset({
     "scalp", "risky", "swing", "at", "around", "near", "now", "only", "area", "zone", "price", "play",
     "setup", "trade", "low", "high", "small", "big", "size", "quick", "easy", "perp", "futures", "here",
+    "от", "по", "на", "около",
 })
 # After "close", these words make it a price condition ("a daily close above 45k"), not an order.
 _CONDITIONS = frozenset({"to", "above", "below", "under", "over", "near", "candle", "beneath", "into"})
@@ -101,15 +103,28 @@ _NO_STOP = re.compile(r"(?<![^\W\d_])(?:no|without|w/o|без)\s*$", re.IGNORECA
 _FIRST_PERSON = re.compile(
     r"(?<![\w'])(?:I|I'm|I'd|I'll|I've|me|my|anyone|anybody|someone)(?![\w'])", re.IGNORECASE
 )
+# Words of a maybe ("could target 94k", "might bounce"): a refusal of such a message is chatter.
+_HEDGED = re.compile(r"(?<![\w'])(?:could|would|might|maybe|perhaps|possibly)(?![\w'])", re.IGNORECASE)
 # "at 3500", "@ 96000", "at TP1", "near target 2": where a close is meant to happen, later
 _AT_PRICE = re.compile(
     r"(?:(?<![A-Za-z])(?:at|near|around|on)(?![A-Za-z])|@)[ \t]*(?:\$?[ \t]?\d|(?:tp|target)[ \t]*\d)",
     re.IGNORECASE,
 )
+# "Long above 45k with target 48k": an entry on a breakout, in a sentence ("Long above: 12$" is a label)
+_BREAKOUT = re.compile(
+    r"(?<![A-Za-z])(?:long|short|buy|sell)[ \t]+(?:above|below|over|under)[ \t]+\$?\d", re.IGNORECASE
+)
 _CONDITIONAL = re.compile(r"\W*(?:if|when|once|in case)(?![A-Za-z])", re.IGNORECASE)
 _ZERO_GROUP = re.compile(r"\$?\d{1,3}\.000\$?")
 _QUESTION_END = re.compile(r"\?\s*$")
+# A year named as a date: "in 2023", "since 2021", "March 2024" (never "from 2025", an entry's words).
+_DATED = re.compile(
+    r"(?:(?<![A-Za-z])(?:in|since)|(?<![A-Za-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?)"
+    r"[ \t]+(?:19[89]\d|20[0-4]\d)(?![\d%kK$]|[.,]\d)",
+    re.IGNORECASE,
+)
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
+_TICKER_SHAPE = re.compile(r"[A-Z0-9]{1,10}")
 _COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}", re.IGNORECASE)
 
 
@@ -422,9 +437,12 @@ class _Reader:
                 or (i + 1 < len(tokens) and tokens[i + 1].type in ("PRICE", "PRICE_K"))
             ]
         first = self.decide_tokens(tokens)
-        if isinstance(first, Refusal) and _FIRST_PERSON.search(self.norm.text.split("\n", 1)[0]):
-            # "ETH looking strong, I would buy around 3400 with stop at 3300": a person talking about a
-            # trade, not a call gone wrong; a refusal would be a reply to chatter
+        if isinstance(first, Refusal) and (
+            _FIRST_PERSON.search(self.norm.text.split("\n", 1)[0]) or _HEDGED.search(self.norm.text)
+        ):
+            # "ETH looking strong, I would buy around 3400 with stop at 3300", "Shorts could target 94k,
+            # longs safer at 92k": a person talking about a trade, or a maybe, not a call gone wrong; a
+            # refusal would be a reply to chatter
             return Chatter()
         if isinstance(first, Refusal):
             merged = self.space_thousands(tokens)
@@ -496,6 +514,10 @@ class _Reader:
             _ADVICE.search(str(t)) for t in w.flags["CLOSE"]
         ) and not any(t.type == "PCT" for t in w.numbers) and not _half(self.aliases).search(self.norm.text):
             return Chatter()  # "TP2 REACHED / Secure profits!": a report with advice, no order to close all
+        if _DATED.search(self.norm.text):
+            # "bought ETH at 2200 in 2023", "since 2021", "March 2024": a trade placed in a named year is
+            # history (or a long-term view), not an order now; the year is no price either
+            return Chatter()
         if any(t.type == "RMULT" for line in w.lines.values() for t in line) and not f("ENTRY"):
             return Chatter()  # "тейк 0.89R": a result in R
         if "?" in self.norm.text and (
@@ -581,6 +603,7 @@ class _Reader:
                     "the stop is a percentage; give the stop as a price", stop_percents[0].token,
                     ("a stop price such as 'SL 58000'",),
                 )
+            self.check_crypto(w, coin, coin_tok)
             made = self.signal(
                 w, coin, coin_tok, entries + dcas, targets, stop_prices, market, sell_opens_short
             )
@@ -870,11 +893,10 @@ class _Reader:
         between = self.norm.text[int(coin_tok.end_pos or 0) : _pos(price)]
         if re.search(r"[.!?;](?:\s|$)", between):
             return False
-        words = [
-            t for t in w.lines.get(int(coin_tok.line or 0), [])
-            if _pos(coin_tok) < _pos(t) < _pos(price) and t.type == "WORD" and len(str(t)) > 1
-        ]
-        return len(words) <= 3 and all(str(t).lower() in _FILLERS for t in words)
+        # every word between, in any script: the lexer drops Cyrillic words ("Биткоин пробил 100к" is a
+        # sentence, not "COIN price")
+        words = [m.lower() for m in re.findall(r"[^\W\d_][^\W_]*", between)]
+        return len(words) <= 3 and all(word in _FILLERS or len(word) < 2 for word in words)
 
     def scope(self, w: _Walk) -> Literal["all", "longs", "shorts", "pending"] | None:
         said_all = w.flag("ALLSCOPE") or any(
@@ -1025,7 +1047,7 @@ class _Reader:
                 entry_values[0].token if entry_values else coin_tok,
                 ("a target such as 'TP1 63000'",),
             )
-        conditional = _CONDITIONAL.match(self.norm.text)
+        conditional = _CONDITIONAL.match(self.norm.text) or _BREAKOUT.search(self.norm.text)
         if conditional is not None:
             # "If BTC breaks 100k, long ...": an entry on a breakout; a limit order there would fill at
             # once (a buy limit above the price is a market buy), which is not what the author means
@@ -1237,20 +1259,20 @@ class _Reader:
         return _split_pair(str(pairs[0]))[1] if pairs else None
 
     def coin(self, w: _Walk) -> tuple[str | None, Token | None]:
-        """The coin: a pair (BTC/USDT), a tagged symbol ($BTC, #BTC), or the word a call is built around."""
+        """The coin: a pair (BTC/USDT), a tagged symbol ($BTC, #BTC), "Coin: LINK", a ticker in parentheses
+        after a name ("Polkadot (DOT)"), a project name ("Bitcoin"), or the word a call is built around."""
         quoted_ids = {id(t) for t in w.quoted}
         pairs = [t for line in w.lines.values() for t in line if t.type == "PAIR" and id(t) not in quoted_ids]
-        coins = {_split_pair(str(t))[0] for t in pairs}
-        if len(coins) > 1:
+        coins_ = {_split_pair(str(t))[0] for t in pairs}
+        if len(coins_) > 1:
             raise _Refuse(
-                "the message names more than one pair: {names}", pairs[1], names=", ".join(sorted(coins))
+                "the message names more than one pair: {names}", pairs[1], names=", ".join(sorted(coins_))
             )
-        if coins:
-            return coins.pop(), pairs[0]
+        if coins_:
+            return coins_.pop(), pairs[0]
         symbols = [
             t for line in w.lines.values() for t in line
-            if t.type == "SYMBOL" and id(t) not in quoted_ids
-            and str(t).strip("#$ ").lower() not in self.lex.stopwords  # "#VIP", "#signal", "#scalp": tags
+            if t.type == "SYMBOL" and id(t) not in quoted_ids and self.is_symbol(t)
         ]
         names = {str(t).strip("#$ ").upper() for t in symbols}
         if len(names) > 1:
@@ -1261,20 +1283,67 @@ class _Reader:
             return names.pop(), symbols[0]
         for line in w.lines.values():  # "Coin: LINK", "Pair: ALGO"
             for i, tok in enumerate(line[:-1]):
-                if tok.type == "COINLABEL" and self.is_coin_word(line[i + 1]) and id(tok) not in quoted_ids:
+                if (
+                    tok.type == "COINLABEL" and id(tok) not in quoted_ids
+                    and self.is_coin_word(line[i + 1], marked=True)
+                ):
                     return str(line[i + 1]).upper(), line[i + 1]
+        named = self.named_coin(w)
+        if named is not None:
+            return named
         word = self.coin_word(w)
         if word is not None:
             return str(word).upper(), word
         for tok in w.quoted:  # a reply quoting the signal it is about
             if tok.type == "PAIR":
                 return _split_pair(str(tok))[0], None
-            if tok.type == "SYMBOL":
+            if tok.type == "SYMBOL" and self.is_symbol(tok):
                 return str(tok).strip("#$ ").upper(), None
         quoted_word = self.coin_word(w, quoted=True)
         if quoted_word is not None:
             return str(quoted_word).upper(), None
         return None, None
+
+    def is_symbol(self, tok: Token) -> bool:
+        """"$BTC", "#NOT", "$S": a tagged ticker; "#VIP", "#signal", "#scalp" are tags (the stopwords), unless
+        the word is a known ticker ("#NOT", "#MOVE"); a one-letter tag must be a known ticker ("$S", "$T")."""
+        word = str(tok).strip("#$ ")
+        if coins().is_ticker(word) and (word.isupper() or len(word) > 1):
+            return True
+        return len(word) > 1 and word.lower() not in self.lex.stopwords
+
+    def named_coin(self, w: _Walk) -> tuple[str, Token] | None:
+        """"Polkadot (DOT) long ...", "LONG Bitcoin (BTC)": a ticker in parentheses right after a name wins;
+        else a project's name ("Bitcoin long 95000", "Лонг биткоин от 95000") gives its ticker.  A name and
+        another coin word for a different coin are refused, not chosen between."""
+        quoted_ids = {id(t) for t in w.quoted}
+        for line in w.lines.values():
+            for i in range(1, len(line) - 2):
+                name, lpar, tick, rpar = line[i - 1 : i + 3]
+                if (
+                    lpar.type == "LPAR" and rpar.type == "RPAR" and tick.type == "WORD"
+                    and id(tick) not in quoted_ids and _TICKER_SHAPE.fullmatch(str(tick))
+                    and (name.type == "COINNAME" or str(name).lower() in _PROJECT_NAMES)
+                ):
+                    return str(tick), tick
+        named = [
+            t for line in w.lines.values() for t in line if t.type == "COINNAME" and id(t) not in quoted_ids
+        ]
+        tickers = {ticker for t in named if (ticker := coins().ticker_of_name(str(t))) is not None}
+        if not tickers:
+            return None
+        if len(tickers) > 1:
+            raise _Refuse(
+                "the message names more than one coin: {names}", named[1], names=", ".join(sorted(tickers))
+            )
+        ticker = tickers.pop()
+        other = self.coin_word(w)
+        if other is not None and str(other).upper() != ticker:
+            raise _Refuse(
+                "the message names more than one coin: {names}", other,
+                names=", ".join(sorted({ticker, str(other).upper()})),
+            )
+        return ticker, named[0]
 
     def coin_word(self, w: _Walk, quoted: bool = False) -> Token | None:
         """A coin named as a plain word ("ETH limit ...", "short CRV ...", "Hype scalp 42.23 stop 41"):
@@ -1290,12 +1359,12 @@ class _Reader:
             anchors = [i for i, t in enumerate(visible) if t.type in ("LONG", "SHORT", "LIMIT", "SPOT")]
             for i in anchors:
                 after = visible[i + 1] if i + 1 < len(visible) else None
-                if after is not None and self.is_coin_word(after):
+                if after is not None and self.is_coin_word(after, anchored=True):
                     return after
                 j = i - 1
                 while j >= 0 and visible[j].type in _KEYWORDS:
                     j -= 1
-                if j >= 0 and self.is_coin_word(visible[j]):
+                if j >= 0 and self.is_coin_word(visible[j], anchored=True):
                     return visible[j]
         for visible in lines:
             if not any(t.type in _PRICES or t.type in _OPENERS for t in visible):
@@ -1309,16 +1378,64 @@ class _Reader:
             return lines[0][0]  # "BTC" alone as the title of a card: "BTC / Direction: LONG / Entry ..."
         return None
 
-    def is_coin_word(self, tok: Token) -> bool:
+    def is_coin_word(self, tok: Token, anchored: bool = False, marked: bool = False) -> bool:
+        """Can this plain word be the coin?  An upper-case ticker shape ("CRV", "1INCH") can; a word in lower
+        or title case only when it is a known ticker (grammars/coins.toml: "sei", "Hype"), and one that is
+        also an ordinary English word ("rose", "major") only next to the direction or order word
+        (`anchored`); after a coin label (`marked`) any ticker shape.  An ordinary word ("bags", "bought")
+        is never a coin: a trade on a coin of that name would be a guess."""
         text = str(tok)
-        return (
-            tok.type == "WORD"
-            and _COIN_WORD.fullmatch(text) is not None
-            and text.lower() not in self.lex.stopwords
+        if (
+            tok.type != "WORD"
+            or _COIN_WORD.fullmatch(text) is None
+            or text.lower() in self.lex.stopwords
             # "Bitcoin", "Chainlink": a project's name is not its ticker; sending it as the coin would
             # trade a pair that does not exist or another one (refused as "which coin?" instead)
-            and text.lower() not in _PROJECT_NAMES
-        )
+            or text.lower() in _PROJECT_NAMES
+        ):
+            return False
+        if marked or text.isupper():
+            return True
+        table = coins()
+        if text.upper() in table.english:
+            return anchored
+        return table.is_ticker(text)
+
+    def check_crypto(self, w: _Walk, coin: str | None, coin_tok: Token | None) -> None:
+        """"GOLD BUY 2650-2645", "XAUUSD SELL", "EURUSD BUY", "Sell Gold 4605": metals, currencies and
+        indices are not crypto; the Signal API trades crypto pairs only, so such a call is refused with that
+        reason (never sent as GOLD/USDT on a crypto exchange).  With no coin read, any such word counts."""
+        table = coins()
+        tok: Token | None = None
+        name = coin
+        if coin is not None and table.is_not_crypto(coin):
+            tok = coin_tok
+        elif coin is None:
+            for line in w.lines.values():
+                for t in line:
+                    word = _split_pair(str(t))[0] if t.type == "PAIR" else str(t).strip("#$ ")
+                    if t.type in ("WORD", "SYMBOL", "PAIR") and table.is_not_crypto(word):
+                        tok, name = t, word
+                        break
+                if tok is not None:
+                    break
+        if name is not None and table.is_not_crypto(name):
+            raise _Refuse(
+                "{market} is not a crypto market: the Signal API trades crypto pairs only", tok,
+                market=name.upper(),
+            )
+
+    def prose_before(self, w: _Walk, price: Token) -> bool:
+        """Is the label of this price (or the price) preceded on its line by more than two free words, in any
+        script: a sentence rather than a call's line?"""
+        field_ = next((x for x in w.fields if any(t is price for t in x.items)), None)
+        at = field_.label if field_ is not None and field_.label is not None else price
+        start = self.norm.text.rfind("\n", 0, _pos(at)) + 1
+        words = [
+            m for m in re.findall(r"[^\W\d_][^\W_]*", self.norm.text[start : _pos(at)])
+            if len(m) > 1 and m.lower() not in _LEAD_OK
+        ]
+        return len(words) > 2
 
     def not_a_call(
         self, w: _Walk, coin: str | None, entries: list[_Value], targets: list[_Value], stops: list[_Value]
@@ -1329,7 +1446,13 @@ class _Reader:
         if entry_label and not entries and not f("MARKET") and (targets or stops) and coin:
             label = entry_label[0].label
             raise _Refuse("the entry has no price", label, ("an entry price such as 'Entry 60000'",))
-        if coin is None and entries and (targets or stops) and (f("ENTRY") or f("LONG") or f("SHORT")):
+        call_words = f("ENTRY") or f("LONG") or f("SHORT") or f("SELL")
+        if coin is None and entries and (targets or stops) and call_words:
+            self.check_crypto(w, coin, None)
+            if self.prose_before(w, entries[0].token):
+                # "Long term holders are buying, entry zone 90k-92k for spot bags, target 110k": prices in
+                # a sentence about the market; asking "which coin?" would answer chatter
+                return Chatter()
             raise _Refuse(
                 "which coin? the call names no pair", entries[0].token, ("a pair such as BTC/USDT",)
             )
