@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from bridge.i18n import LANGUAGE_NAMES, Translator, translator
 from bridge.messages import BotReply, ChatCommands, ChatCore, ChatMessage, ReplyAction
 
 logger = logging.getLogger(__name__)
@@ -45,15 +46,29 @@ logger = logging.getLogger(__name__)
 PLATFORM = "console"
 AUTHOR = "admin"
 
-HELP = """\
-Type a channel message (you are the channel's admin). Console commands:
-  reply N: TEXT      reply to your message #N, or to the bot's answer bN (reply b2: SL 59k)
-  edit N: TEXT       edit your message #N
-  press bN: LABEL    press a button under the bot's answer bN (press b3: Send)
-  /mode [MODE]       show or set this chat's mode: live, confirm or dry-run
-  /status            this chat's recent signals
-  /help              this text
-End a line with \\ to continue a message on the next line. End of input (Ctrl-D) quits."""
+
+
+def help_text(_: Translator) -> str:
+    """/help in the chat's language: the sentences come from the catalogs, commands and examples do not."""
+    language = LANGUAGE_NAMES.get(_.language, _.language)
+    return "\n".join(
+        [
+            _("Type a channel message (you are the channel's admin). Console commands:"),
+            "  reply N: TEXT      "
+            + _("reply to your message #N, or to the bot's answer bN")
+            + " (reply b2: SL 59k)",
+            "  edit N: TEXT       " + _("edit your message #N"),
+            "  press bN: LABEL    " + _("press a button under the bot's answer bN") + " (press b3: Send)",
+            "  /mode [MODE]       " + _("show or set this chat's mode: live, confirm or dry-run"),
+            "  /status            " + _("this chat's recent signals"),
+            "  /help              " + _("this text"),
+            _("End a line with \\ to continue a message on the next line. End of input (Ctrl-D) quits."),
+            _("Replies in this chat: {language}.", language=f"{language} ({_.language})"),
+        ]
+    )
+
+
+HELP = help_text(translator("en"))
 
 _REPLY = re.compile(r"reply\s+#?(?P<target>b?\d+)\s*:\s*(?P<text>.*)", re.IGNORECASE | re.DOTALL)
 _EDIT = re.compile(r"edit\s+#?(?P<target>b?\d+)\s*:\s*(?P<text>.*)", re.IGNORECASE | re.DOTALL)
@@ -105,8 +120,12 @@ class ConsoleChat:
         author_id: str = AUTHOR,
         session: str | None = None,
         interactive: bool = False,
+        language: str = "en",
     ) -> None:
         self._core = core
+        # The channel's language (`ChannelConfig.language`): the console's own lines (/help, /mode,
+        # /status) use it; the bot's replies come from the core, already in it.
+        self._ = translator(language)
         self._out = out
         self.chat_id = chat_id
         self._author = author_id
@@ -140,7 +159,7 @@ class ConsoleChat:
             return
         self._typed_lines = stripped.count("\n") + 1
         if stripped in ("/help", "/?"):
-            self._print(HELP)
+            self._print(help_text(self._))
             return
         if match := _MODE.fullmatch(stripped):
             await self._mode(match["mode"])
@@ -252,7 +271,8 @@ class ConsoleChat:
                 self._note(str(exc))
                 return
         mode = await core.mode_of(PLATFORM, self.chat_id)
-        self._echo(f"{_INDENT}mode: {mode}" + (" (set by /mode)" if wanted else ""))
+        _ = self._
+        self._echo(_INDENT + _("mode: {mode}", mode=mode) + (_(" (set by /mode)") if wanted else ""))
 
     async def _status(self) -> None:
         core = self._core
@@ -260,10 +280,11 @@ class ConsoleChat:
             self._note("this bridge keeps no signals to list")
             return
         signals = await core.recent_signals(PLATFORM, self.chat_id, 10)
+        _ = self._
         if not signals:
-            self._echo(f"{_INDENT}no signals in this chat yet")
+            self._echo(_INDENT + _("no signals in this chat yet"))
             return
-        self._echo(f"{_INDENT}recent signals, newest first:")
+        self._echo(_INDENT + _("recent signals, newest first:"))
         for signal in signals:
             self._print(f"{_INDENT}  {signal.summary()}")
 

@@ -9,6 +9,9 @@ trailing distance) is resolved from the stored parent signal exactly as section 
 parent - written as a reference word in a TEMPLATE (`template=True`, the `parse --jsonl` contract; for
 follow-ups a template is also what `parent=None` gives).  Whatever cannot be built safely raises
 `PayloadRefusal` with a reason a person can act on.
+
+Refusals and notes are English templates with named values (`PayloadRefusal(reason, **values)`, `Phrase`):
+their `str()` is the English sentence, and a reply says them in the channel's language (bridge/i18n.py).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from bridge.api_types import ApiRequest, Endpoint
+from bridge.i18n import Phrase
 from parser.models import (
     AddTakeProfit,
     Cancel,
@@ -44,6 +48,7 @@ __all__ = [
     "ChannelDefaults",
     "OrderProblem",
     "ParentSignal",
+    "Phrase",
     "PayloadRefusal",
     "build_request",
     "check_order",
@@ -55,11 +60,22 @@ _LOSING_STEP = Decimal("0.001")  # "a further 0.1 % to the losing side"
 
 
 class PayloadRefusal(Exception):
-    """The reading cannot become a safe request; `message` says why in plain words for the chat."""
+    """The reading cannot become a safe request: `reason` (an English template, a message id) with
+    `values` says why; `str()` and `message` are the English sentence, `phrase` the same for a translator."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, reason: str, /, **values: object) -> None:
+        self.phrase = Phrase(reason, **values)
+        super().__init__(str(self.phrase))
+        self.reason = reason
+        self.values = self.phrase.values
+        self.message = str(self.phrase)
+
+    @classmethod
+    def of(cls, problem: OrderProblem | Refusal) -> PayloadRefusal:
+        """The refusal of an ordering problem or of the parser's refusal, keeping its template."""
+        if isinstance(problem, Refusal) and not problem.reason:
+            return cls(problem.message.replace("{", "{{").replace("}", "}}"))
+        return cls(problem.reason, **problem.values)
 
 
 class ChannelDefaults(BaseModel):
@@ -107,7 +123,7 @@ class BuiltRequest:
     """The request to send, and the lines the reply should show about how it was built."""
 
     request: ApiRequest
-    notes: tuple[str, ...] = ()
+    notes: tuple[Phrase, ...] = ()
 
 
 def format_price(value: Decimal) -> str:
@@ -126,9 +142,13 @@ def build_request(
     if isinstance(reading, Signal):
         return _create(reading, defaults, template)
     if isinstance(reading, (Chatter, Refusal)):
-        raise PayloadRefusal("not a call" if isinstance(reading, Chatter) else reading.message)
+        raise PayloadRefusal("not a call") if isinstance(reading, Chatter) else PayloadRefusal.of(reading)
     if parent is not None and reading.coin and _base(reading.coin) != _base(parent.coin):
-        raise PayloadRefusal(f"the message names {reading.coin}, but the signal it answers is {parent.coin}")
+        raise PayloadRefusal(
+            "the message names {coin}, but the signal it answers is {signal_coin}",
+            coin=reading.coin,
+            signal_coin=parent.coin,
+        )
     if isinstance(reading, AddTakeProfit):
         return _take_profit(reading, defaults, parent)
     if isinstance(reading, ClosePosition):
@@ -153,7 +173,7 @@ def build_request(
 
 
 def _create(signal: Signal, defaults: ChannelDefaults, template: bool) -> BuiltRequest:
-    notes: list[str] = []
+    notes: list[Phrase] = []
     futures = signal.leverage is not None or signal.margin is not None
     account = "FUTURES" if futures else defaults.account.upper()
     version = 1 if defaults.api_version == 1 and not futures and account == "SPOT" else 2
@@ -162,7 +182,9 @@ def _create(signal: Signal, defaults: ChannelDefaults, template: bool) -> BuiltR
         raise PayloadRefusal("the entry is 'market' and no price source is configured; post the entry price")
     if signal.leverage is not None and signal.leverage > defaults.leverage_cap:
         raise PayloadRefusal(
-            f"leverage {signal.leverage}x is above this channel's cap of {defaults.leverage_cap}x"
+            "leverage {leverage}x is above this channel's cap of {cap}x",
+            leverage=signal.leverage,
+            cap=defaults.leverage_cap,
         )
     # targets: percent targets are resolved from the entry, or stay "N%" in a template
     exits: list[str] = []
@@ -175,12 +197,21 @@ def _create(signal: Signal, defaults: ChannelDefaults, template: bool) -> BuiltR
             price = _percent_target(signal.side, prices, target.percent)
             exits.append(format_price(price))
             resolved.append(price)
-            notes.append(f"TP{i} {target.percent}% from the entry = {format_price(price)}")
+            notes.append(
+                Phrase(
+                    "TP{n} {percent}% from the entry = {price}",
+                    n=i,
+                    percent=target.percent,
+                    price=format_price(price),
+                )
+            )
         elif target.percent is not None and template:
             exits.append(f"{plain(target.percent)}%")
         else:
             raise PayloadRefusal(
-                f"TP{i} is {target.percent}% from an entry with no price; post the entry price"
+                "TP{n} is {percent}% from an entry with no price; post the entry price",
+                n=i,
+                percent=target.percent,
             )
     if not exits:
         raise PayloadRefusal("no take-profit target: the Signal API needs at least TP1")
@@ -188,10 +219,18 @@ def _create(signal: Signal, defaults: ChannelDefaults, template: bool) -> BuiltR
     if len(exits) > limit:
         left_out = exits[limit:]
         if defaults.too_many_targets == "refuse":
-            raise PayloadRefusal(f"{len(exits)} targets; this channel sends at most {limit} and refuses more")
+            raise PayloadRefusal(
+                "{count} targets; this channel sends at most {limit} and refuses more",
+                count=len(exits),
+                limit=limit,
+            )
         notes.append(
-            f"{len(exits)} targets given; the API takes {limit}: not sent "
-            + ", ".join(f"TP{limit + 1 + i} {p}" for i, p in enumerate(left_out))
+            Phrase(
+                "{count} targets given; the API takes {limit}: not sent {left_out}",
+                count=len(exits),
+                limit=limit,
+                left_out=", ".join(f"TP{limit + 1 + i} {p}" for i, p in enumerate(left_out)),
+            )
         )
         exits = exits[:limit]
         resolved = resolved[:limit]
@@ -205,7 +244,7 @@ def _create(signal: Signal, defaults: ChannelDefaults, template: bool) -> BuiltR
             prices[1] if len(prices) == 3 else None,
         )
         if problem is not None:
-            raise PayloadRefusal(problem.message)
+            raise PayloadRefusal.of(problem)
     invest, how = _invest(signal, defaults)
     if how:
         notes.append(how)
@@ -220,7 +259,7 @@ def _create(signal: Signal, defaults: ChannelDefaults, template: bool) -> BuiltR
         body["buy_price_min"] = low
         body["buy_price_max"] = high
         if len(prices) == 3:
-            notes.append(f"V1 has no middle entry: {format_price(prices[1])} not sent")
+            notes.append(Phrase("V1 has no middle entry: {price} not sent", price=format_price(prices[1])))
         for i, written in enumerate(exits, start=1):
             body[f"sell_price_{i}"] = written
     else:
@@ -248,33 +287,44 @@ def _create(signal: Signal, defaults: ChannelDefaults, template: bool) -> BuiltR
             body["margin_type"] = signal.margin.value.upper()
     if signal.entry.market and prices:
         notes.append(
-            "market entry at the printed price "
-            + format_price(prices[-1] if signal.side is Side.LONG else prices[0])
+            Phrase(
+                "market entry at the printed price {price}",
+                price=format_price(prices[-1] if signal.side is Side.LONG else prices[0]),
+            )
         )
     endpoint = Endpoint.CREATE_V1 if version == 1 else Endpoint.CREATE_V2
     return BuiltRequest(ApiRequest(endpoint=endpoint, body=body), tuple(notes))
 
 
-def _invest(signal: Signal, defaults: ChannelDefaults) -> tuple[Decimal, str]:
+def _invest(signal: Signal, defaults: ChannelDefaults) -> tuple[Decimal, Phrase | None]:
     cap = defaults.invest_cap
     if signal.invest is not None:
         if signal.invest > cap:
-            return cap, f"invest {signal.invest}% capped at the channel's {cap}%"
-        return signal.invest, ""
+            return cap, Phrase(
+                "invest {invest}% capped at the channel's {cap}%", invest=signal.invest, cap=cap
+            )
+        return signal.invest, None
     prices = signal.entry.prices
     if signal.risk is not None and signal.stop_loss is not None and prices:
         mid = prices[1] if len(prices) == 3 else (prices[0] + prices[-1]) / 2
         distance = abs(mid - signal.stop_loss) / mid
         if distance > 0:
             invest = _round(signal.risk / distance, 2)
-            how = (
-                f"invest {plain(min(invest, cap))}% from risk {signal.risk}% "
-                f"with the stop {distance * 100:.2f}% away"
-            )
+            values = {
+                "invest": plain(min(invest, cap)),
+                "risk": signal.risk,
+                "distance": f"{distance * 100:.2f}",
+            }
             if invest > cap:
-                how += f" (capped at {cap}%)"
+                how = Phrase(
+                    "invest {invest}% from risk {risk}% with the stop {distance}% away (capped at {cap}%)",
+                    cap=cap,
+                    **values,
+                )
+            else:
+                how = Phrase("invest {invest}% from risk {risk}% with the stop {distance}% away", **values)
             return min(invest, cap), how
-    return defaults.invest, ""
+    return defaults.invest, None
 
 
 def _percent_target(side: Side, prices: list[Decimal], percent: Decimal) -> Decimal:
@@ -289,7 +339,7 @@ def _percent_target(side: Side, prices: list[Decimal], percent: Decimal) -> Deci
 
 
 def _follow_up(
-    endpoint: Endpoint, body: dict[str, Any], parent: ParentSignal | None, notes: list[str] | None = None
+    endpoint: Endpoint, body: dict[str, Any], parent: ParentSignal | None, notes: list[Phrase] | None = None
 ) -> BuiltRequest:
     if parent is None:  # a template: the path keeps :parent_signal_id and the body has no id
         return BuiltRequest(ApiRequest(endpoint=endpoint, body=body), tuple(notes or ()))
@@ -306,7 +356,7 @@ def _losing(side: Side, price: Decimal, fraction: Decimal) -> Decimal:
     return _round(moved, places)
 
 
-def _partial_protection(percent: Decimal, parent: ParentSignal | None) -> tuple[dict[str, Any], list[str]]:
+def _partial_protection(percent: Decimal, parent: ParentSignal | None) -> tuple[dict[str, Any], list[Phrase]]:
     """Selling less than 100 % needs a trailing stop (spec 6.3): the parent's stop and 0.1 % beyond it."""
     if percent >= 100:
         return {}, []
@@ -314,7 +364,8 @@ def _partial_protection(percent: Decimal, parent: ParentSignal | None) -> tuple[
         return {"trailing_stop_price": "stop", "trailing_stop_limit_price": "stop"}, []
     if parent.stop_loss is None:
         raise PayloadRefusal(
-            f"a partial close ({plain(percent)}%) needs a stop on the signal; set a stop first"
+            "a partial close ({percent}%) needs a stop on the signal; set a stop first",
+            percent=plain(percent),
         )
     limit = _losing(parent.side, parent.stop_loss, _LOSING_STEP)
     return (
@@ -323,8 +374,11 @@ def _partial_protection(percent: Decimal, parent: ParentSignal | None) -> tuple[
             "trailing_stop_limit_price": format_price(limit),
         },
         [
-            f"the rest stays protected by the stop {format_price(parent.stop_loss)} "
-            f"(limit {format_price(limit)})"
+            Phrase(
+                "the rest stays protected by the stop {stop} (limit {limit})",
+                stop=format_price(parent.stop_loss),
+                limit=format_price(limit),
+            )
         ],
     )
 
@@ -333,17 +387,19 @@ def _take_profit(
     reading: AddTakeProfit, defaults: ChannelDefaults, parent: ParentSignal | None
 ) -> BuiltRequest:
     target: Target = reading.target
-    notes: list[str] = []
+    notes: list[Phrase] = []
     if target.price is not None:
         price = format_price(target.price)
         if parent is not None:
             problem = _side_problem(parent, target=target.price)
             if problem:
-                raise PayloadRefusal(problem)
+                raise problem
     elif target.percent is not None and parent is not None:
         value = _percent_target(parent.side, [parent.entry_min, parent.entry_max], target.percent)
         price = format_price(value)
-        notes.append(f"target {target.percent}% from the entry = {price}")
+        notes.append(
+            Phrase("target {percent}% from the entry = {price}", percent=target.percent, price=price)
+        )
     elif target.percent is not None:
         price = f"{plain(target.percent)}%"
     else:
@@ -372,12 +428,12 @@ def _close(reading: ClosePosition, parent: ParentSignal | None) -> BuiltRequest:
 
 
 def _move_stop(reading: MoveStop, parent: ParentSignal | None) -> BuiltRequest:
-    notes: list[str] = []
+    notes: list[Phrase] = []
     if reading.to_entry:
         if parent is None:
             return _follow_up(Endpoint.UPDATEPRICE, {"stop_loss": "entry"}, None)
         stop = parent.entry_reference
-        notes.append(f"stop moved to the entry {format_price(stop)}")
+        notes.append(Phrase("stop moved to the entry {price}", price=format_price(stop)))
     elif reading.price is not None:
         stop = reading.price
     else:
@@ -385,19 +441,19 @@ def _move_stop(reading: MoveStop, parent: ParentSignal | None) -> BuiltRequest:
     if parent is not None:
         problem = _side_problem(parent, stop=stop)
         if problem:
-            raise PayloadRefusal(problem)
+            raise problem
     return _follow_up(Endpoint.UPDATEPRICE, {"stop_loss": format_price(stop)}, parent, notes)
 
 
 def _trailing(reading: TrailingStop, parent: ParentSignal | None) -> BuiltRequest:
-    notes: list[str] = []
+    notes: list[Phrase] = []
     if reading.price is not None:
         trigger = reading.price
         if reading.limit_price is not None:
             limit = reading.limit_price
         elif parent is not None:
             limit = _losing(parent.side, trigger, _LOSING_STEP)
-            notes.append(f"limit price {format_price(limit)}, 0.1% beyond the trigger")
+            notes.append(Phrase("limit price {price}, 0.1% beyond the trigger", price=format_price(limit)))
         else:
             body = {"trailing_stop_price": format_price(trigger), "trailing_stop_limit_price": "0.1%"}
             return _follow_up(Endpoint.TRAILINGSTOP, body, None)
@@ -413,7 +469,12 @@ def _trailing(reading: TrailingStop, parent: ParentSignal | None) -> BuiltReques
         trigger = _losing(parent.side, parent.entry_reference, distance / 100)
         limit = _losing(parent.side, trigger, _LOSING_STEP)
         notes.append(
-            f"trailing {plain(distance)}%: trigger {format_price(trigger)}, limit {format_price(limit)}"
+            Phrase(
+                "trailing {distance}%: trigger {trigger}, limit {limit}",
+                distance=plain(distance),
+                trigger=format_price(trigger),
+                limit=format_price(limit),
+            )
         )
     else:
         raise PayloadRefusal("the trailing stop has no price or distance")
@@ -444,7 +505,9 @@ def _dca(reading: Dca, defaults: ChannelDefaults, parent: ParentSignal | None) -
         raise PayloadRefusal("a DCA price must be above zero")
     multiplier = reading.multiplier if reading.multiplier is not None else defaults.dca_multiplier
     notes = (
-        [] if reading.multiplier is not None else [f"multiplier {plain(multiplier)} (the channel's default)"]
+        []
+        if reading.multiplier is not None
+        else [Phrase("multiplier {multiplier} (the channel's default)", multiplier=plain(multiplier))]
     )
     body = {"buy_price": format_price(reading.price), "multiplier": _number(multiplier)}
     return _follow_up(Endpoint.DCA, body, parent, notes)
@@ -458,12 +521,10 @@ def _update(reading: UpdatePrices, parent: ParentSignal | None) -> BuiltRequest:
         body["entry_price_max"] = format_price(reading.entry_high)
     prices = [t.price for t in reading.targets if t.price is not None]
     limit = 6 if parent is None or parent.api_version == 1 else 5
-    notes: list[str] = []
+    notes: list[Phrase] = []
     if len(prices) > limit:
-        notes.append(
-            "not sent: "
-            + ", ".join(f"TP{i + 1} {format_price(p)}" for i, p in enumerate(prices) if i >= limit)
-        )
+        left_out = ", ".join(f"TP{i + 1} {format_price(p)}" for i, p in enumerate(prices) if i >= limit)
+        notes.append(Phrase("not sent: {left_out}", left_out=left_out))
         prices = prices[:limit]
     for i, price in enumerate(prices, start=1):
         body[f"exit_price_{i}"] = format_price(price)
@@ -485,12 +546,12 @@ def _update(reading: UpdatePrices, parent: ParentSignal | None) -> BuiltRequest:
             after_targets,
         )
         if problem is not None:
-            raise PayloadRefusal(problem.message)
+            raise PayloadRefusal.of(problem)
         stop_after = reading.stop_loss if reading.stop_loss is not None else parent.stop_loss
         if stop_after is not None:
             wrong = _side_problem(parent, stop=stop_after, targets=tuple(after_targets))
             if wrong:
-                raise PayloadRefusal(wrong)
+                raise wrong
     return _follow_up(Endpoint.UPDATEPRICE, body, parent, notes)
 
 
@@ -500,7 +561,7 @@ def _side_problem(
     stop: Decimal | None = None,
     target: Decimal | None = None,
     targets: tuple[Decimal, ...] | None = None,
-) -> str | None:
+) -> PayloadRefusal | None:
     """A new stop or target on the wrong side of the live signal.  A live signal's stop is held against its
     targets, not its entry (docs/decisions.md, "Stops on a live signal"): a long's stop stays below its
     highest target, a short's above its lowest; a new target must be on the profit side of the entry."""
@@ -508,19 +569,25 @@ def _side_problem(
     held = parent.targets if targets is None else targets
     if stop is not None:
         if stop <= 0:
-            return "the stop must be above zero"
+            return PayloadRefusal("the stop must be above zero")
         if held:
             edge = max(held) if long else min(held)
-            if (long and stop >= edge) or (not long and stop <= edge):
-                return (
-                    f"the stop {format_price(stop)} is beyond the last target {format_price(edge)} "
-                    f"for a {parent.side.value}"
+            values = {"stop": format_price(stop), "edge": format_price(edge)}
+            if long and stop >= edge:
+                return PayloadRefusal("the stop {stop} is beyond the last target {edge} for a long", **values)
+            if not long and stop <= edge:
+                return PayloadRefusal(
+                    "the stop {stop} is beyond the last target {edge} for a short", **values
                 )
     if target is not None:
-        if (long and target <= parent.entry_max) or (not long and target >= parent.entry_min):
-            return (
-                f"the target {format_price(target)} is on the losing side of the entry "
-                f"for a {parent.side.value}"
+        if long and target <= parent.entry_max:
+            return PayloadRefusal(
+                "the target {price} is on the losing side of the entry for a long", price=format_price(target)
+            )
+        if not long and target >= parent.entry_min:
+            return PayloadRefusal(
+                "the target {price} is on the losing side of the entry for a short",
+                price=format_price(target),
             )
     return None
 

@@ -71,6 +71,18 @@ def test_valid_file_prints_channel_table_and_exits_0(tmp_path: Path, secrets_env
         assert value not in out + err
 
 
+def test_the_table_shows_the_language_each_channel_replies_in(
+    tmp_path: Path, secrets_env: dict[str, str]
+) -> None:
+    path = tmp_path / "bridge.toml"
+    path.write_text(GOOD.replace('mode = "confirm"', 'mode = "confirm"\nlanguage = "ru"'))
+    code, out, err = run(str(path))
+    assert code == 0, out + err
+    assert "replies in" in out
+    rows = {line.split("│")[2].strip(): line for line in out.splitlines() if line.count("│") > 5}
+    assert "ru (русский)" in rows["vip"] and "en (English)" in rows["desk"], out
+
+
 def test_require_env_turns_unset_variables_into_exit_1(tmp_path: Path, secrets_env: dict[str, str]) -> None:
     path = tmp_path / "bridge.toml"
     path.write_text(GOOD)

@@ -1,7 +1,8 @@
 """`signal-bridge check-config FILE`: validate a configuration file and show what it configures.
 
-Prints every problem with its location and exits 1, or a table of the channels and exits 0. Secrets are
-never shown: only the NAMES of the environment variables and whether each is set.
+Prints every problem with its location and exits 1, or a table of the channels (with the language each
+one's replies are in) and exits 0. Secrets are never shown: only the NAMES of the environment variables
+and whether each is set.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bridge.config import BridgeConfig, ConfigError, load_config
+from bridge.i18n import LANGUAGE_NAMES
 
 
 def _set_mark(is_set: bool) -> str:
@@ -22,7 +24,8 @@ def _set_mark(is_set: bool) -> str:
 
 def _channels_table(config: BridgeConfig) -> Table:
     table = Table(title="channels", title_justify="left")
-    for column in ("#", "name", "platform", "chat", "mode", "api", "exchange", "key env", "secret env"):
+    columns = ("#", "name", "platform", "chat", "mode", "replies in", "api", "exchange", "key env")
+    for column in (*columns, "secret env"):
         table.add_column(column, no_wrap=column in ("chat", "key env", "secret env"))
     for index, channel in enumerate(config.channels):
         table.add_row(
@@ -31,6 +34,7 @@ def _channels_table(config: BridgeConfig) -> Table:
             channel.platform,
             channel.chat_id,
             channel.mode,
+            f"{channel.language} ({LANGUAGE_NAMES.get(channel.language, channel.language)})",
             f"v{channel.api_version}",
             f"{channel.exchange} {channel.quote}",
             f"{channel.api_key_env}: {_set_mark(channel.env_is_set(channel.api_key_env))}",
