@@ -36,7 +36,7 @@ from pydantic import SecretStr
 
 from bridge.config import BridgeConfig, ChannelConfig, DiscordConfig
 from bridge.i18n import N_, Translator, translator
-from bridge.messages import BotReply, ChatCommands, ChatCore, ChatMessage
+from bridge.messages import BotReply, ButtonPress, ChatCommands, ChatCore, ChatMessage
 
 PLATFORM = "discord"
 BUTTON_PREFIX = "signal-bridge:"
@@ -643,13 +643,30 @@ class DiscordBridge:
                 ephemeral=True,
             )
             return
+        pressed = interaction.message
+        press = ButtonPress(
+            platform=PLATFORM,
+            chat_id=channel.chat_id,
+            press_id=str(interaction.id),
+            action_id=action_id,
+            presser_id=str(interaction.user.id),
+            presser_can_trade=True,
+            message_id=str(pressed.id) if pressed is not None else None,
+        )
+        # Recorded before the press is acknowledged (a local write, well inside Discord's 3 s): once the
+        # presser sees it taken, a crash leaves it to `resume` instead of losing it.
+        try:
+            await self._core.accept_press(press)
+        except Exception:
+            _ = _tr(channel)
+            await interaction.response.send_message(
+                _("Something went wrong inside the bridge; the details are in its log."), ephemeral=True
+            )
+            raise
         await interaction.response.defer()  # acknowledges the press; the outcome edits the message below
         await self._resumed.wait()
         async with self._lock(channel.chat_id):
-            replies = await self._core.press(
-                PLATFORM, channel.chat_id, action_id, str(interaction.user.id), True
-            )
-            pressed = interaction.message
+            replies = await self._core.handle_press(press)
             channel_obj = interaction.channel
             prompt_replaced = False
             for reply in replies:

@@ -807,3 +807,46 @@ async def test_a_message_waiting_behind_a_slow_call_is_recorded_on_arrival(start
     await asyncio.wait_for(second_recorded_while_first_is_sending(), 5)
     await world.reply_to(second)
     assert sorted(s.fields["coin"] for s in world.signals()) == ["BTC", "ETH"]
+
+
+# ---- reliability: a press survives a crash between its ack and its handling -----------------------
+
+
+async def test_a_press_acknowledged_then_lost_in_a_crash_is_finished_on_restart(start_world: Start) -> None:
+    world = await start_world(mode="confirm")
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    prompt = await world.reply_to(call)
+    send = prompt["components"][0]["components"][0]["custom_id"]
+
+    hung: list[asyncio.Task[Any]] = []
+
+    async def dies_while_pressing(*args: Any) -> list[Any]:
+        hung.append(asyncio.current_task())  # type: ignore[arg-type]
+        await asyncio.Event().wait()  # the process dies here: never returns
+        raise AssertionError("unreachable")
+
+    world.service.press = dies_while_pressing  # type: ignore[method-assign]
+    pressed = await world.fake.press_button(int(prompt["id"]), world.moderator, send)
+    # Acknowledged: the member sees the press taken (a deferred update), nothing more comes.
+    [ack] = await world.fake.wait_for(lambda: world.fake.interaction_responses.get(pressed))
+    assert ack["type"] == 6
+    await world.fake.wait_for(lambda: hung)
+    await world.bridge.stop(drain_timeout=0.1)
+    hung[0].cancel()
+    assert world.signals() == []
+
+    store = open_store(world.config.store.url)
+    service = BridgeService(world.config, store, lambda channel: make_client(world.emulator))
+    restarted = DiscordBridge(world.config, service, guild_ready_timeout=0.05)
+    await restarted.start()  # resumes before it returns: nobody presses anything
+    try:
+        [signal] = world.signals()
+        assert signal.fields["coin"] == "BTC"
+        outcome = world.fake.messages[int(prompt["id"])]
+        assert outcome["components"] == []  # the prompt now shows the outcome, without its buttons
+        assert outcome["embeds"][0]["title"].startswith("Signal created")
+    finally:
+        await restarted.stop()
+        await service.aclose()
+    assert not restarted.failures, restarted.failures
+    assert len(world.signals()) == 1
