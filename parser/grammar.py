@@ -26,8 +26,14 @@ from lark.exceptions import LexError
 GRAMMAR_FILE = "calls.lark"
 KEYWORD_DIR = "keywords"
 
-# Letters of the scripts the tables use: a keyword may not touch one of these on either side.
-_LETTER = r"A-Za-zА-Яа-яЁё"
+# A keyword may not touch a letter of any script on either side ("حد" is not read inside "حدود", "kapat"
+# not inside "kapatmak"), except the scripts written without spaces: Han, kana and Hangul ("做多BTC",
+# "设置止损0.5").  Python's re has no letter class, so a letter is a word character that is neither a
+# digit, nor "_", nor of those scripts; before a keyword "_" counts as a letter ("x_stop" is no stop).
+_CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_NO_LETTER_BEFORE = rf"(?<![^\W\d{_CJK}])"
+_NO_LETTER_AFTER = rf"(?![^\W\d_{_CJK}])"
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 
 # A channel's own words (configuration `[channels.words]`), in a canonical, hashable form: the parsers
 # are cached by it, so channels with the same words share one built parser.  () is "no aliases".
@@ -66,7 +72,17 @@ def _phrase(entry: str) -> str:
 
 def _alternation(entries: list[str]) -> str:
     ordered = sorted(set(entries), key=lambda e: (-len(e), e))
-    body = "|".join(_phrase(e) for e in ordered)
+    # Entries that start with Han, kana or Hangul take no boundary (those scripts have no spaces); the
+    # others may not touch a letter.  The two groups start with different characters, so their order in
+    # the alternation decides nothing.
+    spaced = [_phrase(e) for e in ordered if not _CJK_CHAR.match(_first_chars(e))]
+    unspaced = [_phrase(e) for e in ordered if _CJK_CHAR.match(_first_chars(e))]
+    groups = []
+    if spaced:
+        groups.append(rf"{_NO_LETTER_BEFORE}[#$]?(?:{'|'.join(spaced)}){_NO_LETTER_AFTER}")
+    if unspaced:
+        groups.append(rf"[#$]?(?:{'|'.join(unspaced)})")
+    body = groups[0] if len(groups) == 1 else "(?:" + "|".join(groups) + ")"
     # The lookahead on the first letters lets the lexer skip a whole table in one step where no entry can
     # start (most positions): it is what keeps thirty keyword tables fast.
     firsts = {c.lower() for e in ordered for c in _first_chars(e)}
@@ -74,7 +90,7 @@ def _alternation(entries: list[str]) -> str:
     if all(c.isalpha() for c in firsts):
         letters = "".join(sorted(firsts | {c.upper() for c in firsts}))
         guard = rf"(?=[#$]?[{letters}])"
-    return rf"{guard}(?<![{_LETTER}_])[#$]?(?:{body})(?![{_LETTER}])"
+    return f"{guard}{body}"
 
 
 def _first_chars(entry: str) -> str:
@@ -92,7 +108,7 @@ def _target_index(entries: list[str]) -> str:
     firsts = {e[0].lower() for e in ordered}
     letters = "".join(sorted(firsts | {c.upper() for c in firsts}))
     return (
-        rf"(?=[#$]?[{letters}])(?<![{_LETTER}_])[#$]?(?:{body})"
+        rf"(?=[#$]?[{letters}]){_NO_LETTER_BEFORE}[#$]?(?:{body})"
         rf"(?:[#\-]?\d{{1,2}}(?![\d.,kKmM%$])(?!\.\d)|[ \t]?\d{{1,2}}(?=[ \t]*(?:[:)]|-[ \t]|\.[ \t]|\.$)))"
     )
 
@@ -229,7 +245,7 @@ def _word_problems(
         return [f"{word!r} looks like a number (an alias may not contain digits)"]
     if not text[0].isalpha():
         return [f"{word!r} must start with a letter"]
-    mine = re.compile(_phrase(alias_entry(text)) + rf"(?![{_LETTER}])", re.IGNORECASE)
+    mine = re.compile(_phrase(alias_entry(text)) + _NO_LETTER_AFTER, re.IGNORECASE)
     others = [
         (other, entry, named)
         for other, listed in entries.items()
@@ -246,7 +262,7 @@ def _word_problems(
     overlap: str | None = None
     for other, entry, named in others:
         try:
-            theirs = re.compile(rf"[#$]?(?:{_phrase(entry)})(?![{_LETTER}])", re.IGNORECASE)
+            theirs = re.compile(rf"[#$]?(?:{_phrase(entry)}){_NO_LETTER_AFTER}", re.IGNORECASE)
         except re.error:  # pragma: no cover - the tables' entries are checked when the grammar is built
             continue
         sample = _entry_sample(entry).strip()

@@ -74,13 +74,17 @@ def comma_style(raws: list[str], *, decimal_comma_language: bool = False) -> Com
 
     `decimal_comma_language` says the message's words come from a language that writes decimal commas
     and dot thousands (grammars/keywords/<lang>.toml with `[numbers] decimal_comma = true`): there,
-    "60.000" with no other evidence may well be sixty thousand, so it is refused rather than read as 60.
+    "60.000" with no other evidence may well be sixty thousand, and "1,345" one point three four five, so
+    such a message is refused (CONFLICT) rather than read in English style.
     """
     evidence = [e for e in (comma_evidence(r) for r in raws) if e is not None]
     seen = set(evidence)
     if len(seen) > 1:
         return CommaStyle.CONFLICT
-    if not seen and decimal_comma_language and any(is_ambiguous_dot(r) for r in raws):
+    ambiguous_any = any(is_ambiguous_dot(r) or is_ambiguous_comma(r) for r in raws)
+    if not seen and decimal_comma_language and ambiguous_any:
+        # "Giriş: 1,345" / "Einstieg: 60.000": the language writes decimal commas and dot thousands, its
+        # channels often write English numbers; with nothing else in the message to tell, refused
         return CommaStyle.CONFLICT
     if seen:
         style = seen.pop()
