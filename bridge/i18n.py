@@ -159,6 +159,11 @@ class Translator:
             refusal.line, refusal.column, refusal.fragment
         )
 
+    def expected(self, text: str) -> str:
+        """What the parser says would fit where it refused (`Refusal.expected`): one of `EXPECTED` in this
+        language; anything else (a quoted example such as "'close 50% now'") as it is."""
+        return self(text) if text in EXPECTED else text
+
     def position(self, line: int | None, column: int | None, fragment: str | None) -> str:
         """The place a refusal is about, as a suffix (empty when it has none)."""
         if line is None:
@@ -196,6 +201,27 @@ class Translator:
 def translator(language: str = "en") -> Translator:
     """The (cached) translator of a language; `ValueError` for a language without a catalog."""
     return Translator(language)
+
+
+# What the parser says would have been readable where it refused (`Refusal.expected`), as message ids.
+EXPECTED: Final[frozenset[str]] = frozenset(
+    (
+        N_("a price such as 61000 or 0.0245"),
+        N_("the full target list, e.g. 'new targets 63k 65k 70k'"),
+        N_("a stop price such as 'SL 58000'"),
+        N_("one action per message"),
+        N_("a share such as 'close 30%'"),
+        N_("one share such as 'close 50%'"),
+        N_("a target such as 'TP1 63000'"),
+        N_("a pair such as BTC/USDT"),
+        N_("an entry price such as 'Entry 60000'"),
+        N_("a label such as 'TP3:' or 'SL:' before the price"),
+        N_("a leverage such as '20x'"),
+        N_("a single leverage such as '10x'"),
+        N_("long"),
+        N_("short"),
+    )
+)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -72,8 +72,9 @@ class PayloadRefusal(Exception):
 
     @classmethod
     def of(cls, problem: OrderProblem | Refusal) -> PayloadRefusal:
-        """The refusal of an ordering problem or of the parser's refusal, keeping its template."""
-        if isinstance(problem, Refusal) and not problem.reason:
+        """The refusal of an ordering problem (its template kept), or of the parser's refusal: that one
+        as its full English message, place included (replies translate a `Refusal` itself, never this)."""
+        if isinstance(problem, Refusal):
             return cls(problem.message.replace("{", "{{").replace("}", "}}"))
         return cls(problem.reason, **problem.values)
 

@@ -97,15 +97,6 @@ _FOLLOW_UP = N_("Follow-up")
 # The bridge's own failure sentences kept in the store next to the API's (in English, like them); a reply
 # says them in the channel's language (`Translator.api_error`).
 _OWN_ERRORS = (_STOPPED_WHILE_SENDING, _UNEXPECTED_WHILE_SENDING)
-# What the parser says would have been readable where it refused (`Refusal.expected`), as message ids.
-_EXPECTED = (
-    N_("a price such as 61000 or 0.0245"),
-    N_("the full target list, e.g. 'new targets 63k 65k 70k'"),
-    N_("a stop price such as 'SL 58000'"),
-    N_("one action per message"),
-    N_("a share such as 'close 30%'"),
-    N_("a target such as 'TP1 63000'"),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1382,8 +1373,7 @@ class BridgeService:
         if refusal.fragment:
             fields.append((_("At"), f"“{refusal.fragment}”"))
         if refusal.expected:
-            expected = (_(e) if e in _EXPECTED else e for e in refusal.expected)
-            fields.append((_("Expected"), ", ".join(expected)))
+            fields.append((_("Expected"), ", ".join(_.expected(e) for e in refusal.expected)))
         fields.append((_("How to fix"), _(_FIX_BY_EDIT)))
         return _refusal_reply(_, _("Not sent"), _.refusal(refusal), reply_to, tuple(fields))
 
