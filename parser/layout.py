@@ -344,7 +344,11 @@ def paren_groups(toks: list[Token]) -> tuple[list[bool], list[bool]]:
         groups.append((start, len(toks) - 1))
     for a, b in groups:
         inner = toks[a + 1 : b]
-        is_pure = all(t.type in PRICES or t.type in SEPARATORS for t in inner)
+        # "TP4 Open (4594 / 4592 / 4588)": prices in parentheses after a word are that word's note (optional
+        # runner levels), not values of the label
+        is_pure = all(t.type in PRICES or t.type in SEPARATORS for t in inner) and not (
+            a and toks[a - 1].type == "WORD"
+        )
         for i in range(a, b + 1):
             in_paren[i] = True
             pure[i] = is_pure

@@ -916,12 +916,16 @@ class _Reader:
         # "take half", "close half", "закрываем половину", "平仓一半"
         if _half(self.aliases).search(self.norm.text):
             return Decimal(50)
-        pcts = [t for line in w.lines.values() for t in line if t.type == "PCT"]
-        signed = bool(pcts) and str(pcts[0]).strip()[0] in "+-"
-        if len(pcts) == 1 and not (signed and w.flag("RESULT")):  # "+15% profit" is a result
-            value = abs(self.number(pcts[0]))
+        shares = [t for line in w.lines.values() for t in self.close_shares(line)]
+        values = {abs(self.number(t)) for t in shares}
+        if len(values) > 1:
+            raise _Refuse(
+                "two different shares to close; which one?", shares[1], ("one share such as 'close 50%'",)
+            )
+        if values:
+            value = values.pop()
             if not 0 < value <= 100:
-                raise _Refuse("a close takes a percentage between 1 and 100", pcts[0])
+                raise _Refuse("a close takes a percentage between 1 and 100", shares[0])
             return value
         partial = next((t for t in w.flags.get("CLOSE", []) if _partial(self.aliases).search(str(t))), None)
         if partial is not None or _partial(self.aliases).search(self.norm.text):
@@ -929,6 +933,18 @@ class _Reader:
             raise _Refuse("a partial close needs its share, e.g. 'close 50%'", partial,
                           ("a share such as 'close 30%'",))
         return Decimal(100)
+
+    def close_shares(self, line: list[Token]) -> list[Token]:
+        """The percentages of a line that can be a share to close: not a signed gain ("Closed BTC +12%",
+        "TP2 hit +24%"), not a result next to its word ("12% profit", "Profit: 12%")."""
+        out: list[Token] = []
+        for i, t in enumerate(line):
+            if t.type != "PCT" or str(t).strip()[0] in "+-":
+                continue
+            near = {line[j].type for j in (i - 1, i + 1) if 0 <= j < len(line)}
+            if "RESULT" not in near or (i and line[i - 1].type == "CLOSE"):  # "Book 50% profits": the share
+                out.append(t)
+        return out
 
     def multiplier(self, w: _Walk) -> Decimal | None:
         """"DCA 55k x1.5", "with 2x size": the size of the DCA buy against the first one."""
