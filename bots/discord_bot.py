@@ -20,6 +20,7 @@ either attribute moves.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
@@ -40,6 +41,8 @@ from bridge.messages import BotReply, ButtonPress, ChatCommands, ChatCore, ChatM
 
 PLATFORM = "discord"
 BUTTON_PREFIX = "signal-bridge:"
+# How often work abandoned by a dead worker of a shared store is taken up (`core.resume(sweep=True)`).
+SWEEP_EVERY_S = 60.0
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +222,7 @@ class DiscordBridge:
         *,
         token: SecretStr | None = None,
         guild_ready_timeout: float = 2.0,
+        sweep_every_s: float = SWEEP_EVERY_S,
     ) -> None:
         if config.discord is None:
             raise ValueError("the configuration has no [discord] section and no discord channel")
@@ -242,6 +246,8 @@ class DiscordBridge:
         # Our reply to each answered message, so a later reply that `edits_reply_for` it edits in place.
         self._reply_ids: dict[tuple[str, str], int] = {}
         self._task: asyncio.Task[None] | None = None
+        self._sweep_every_s = sweep_every_s
+        self._sweeper: asyncio.Task[None] | None = None
         self._in_hand: set[asyncio.Task[Any]] = set()  # event handlers running now (stop() lets them finish)
         self._stopping = False
         self._previous_seams: tuple[str, yarl.URL] | None = None
@@ -268,6 +274,7 @@ class DiscordBridge:
             await self._post_resumed()
         finally:
             self._resumed.set()
+        self._sweeper = asyncio.create_task(self._sweep(), name="discord-sweep")
 
     async def wait(self) -> None:
         """Until the gateway connection ends; raises the error that ended it, if any."""
@@ -286,6 +293,11 @@ class DiscordBridge:
         next start. Slash commands and presses are told to try again.
         """
         self._stopping = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()  # only ever cancelled while it waits: a sweep in hand is an event in hand
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
         in_hand = [task for task in self._in_hand if task is not asyncio.current_task()]
         if in_hand:
             _, late = await asyncio.wait(in_hand, timeout=drain_timeout)
@@ -305,8 +317,19 @@ class DiscordBridge:
             restore_discord_seams(self._previous_seams)
             self._previous_seams = None
 
-    async def _post_resumed(self) -> None:
-        for message, replies in await self._core.resume(PLATFORM):
+    async def _sweep(self) -> None:
+        """While running, take up now and then what a worker that died left half done (a shared store:
+        `resume` at start leaves a claim alone until it is old enough, so a quick restart would otherwise
+        never come back for it). With a SQLite store the core finds nothing to do."""
+        while not self._stopping:
+            await asyncio.sleep(self._sweep_every_s)
+            if self._stopping:
+                return
+            # Shielded from stop()'s cancel: a sweep that is sending a call finishes like any handler.
+            await asyncio.shield(self._guarded(self._post_resumed(sweep=True)))
+
+    async def _post_resumed(self, sweep: bool = False) -> None:
+        for message, replies in await self._core.resume(PLATFORM, sweep=sweep):
             if message.platform != PLATFORM or not replies:
                 continue
             channel = self.client.get_channel(int(message.chat_id))

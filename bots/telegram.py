@@ -79,6 +79,8 @@ ALLOWED_UPDATES: tuple[str, ...] = (
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Webhook mode: how often the listener is checked (it answers /healthz) and Telegram still points at it.
 WEBHOOK_CHECK_S = 30.0
+# How often work abandoned by a dead worker of a shared store is taken up (`core.resume(sweep=True)`).
+SWEEP_EVERY_S = 60.0
 MODES = ("live", "confirm", "dry-run")
 MAX_TEXT = 4096  # Telegram's limit for a message text
 
@@ -220,6 +222,7 @@ class TelegramBridge:
         max_retries: int = 3,
         drain_timeout_s: float = 60.0,
         webhook_check_s: float | None = None,
+        sweep_every_s: float | None = None,
     ) -> None:
         self._config = config
         self._core = core
@@ -240,6 +243,7 @@ class TelegramBridge:
         self._max_retries = max_retries
         self._drain_timeout = drain_timeout_s
         self._webhook_check_s = WEBHOOK_CHECK_S if webhook_check_s is None else webhook_check_s
+        self._sweep_every_s = SWEEP_EVERY_S if sweep_every_s is None else sweep_every_s
         install_log_redaction(self._token.get_secret_value(), _plain(webhook_secret))
 
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
@@ -250,6 +254,7 @@ class TelegramBridge:
         self._closing = asyncio.Event()
         self._web: web.AppRunner | None = None
         self._watchdog: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self._webhook_error = ""  # Telegram's last delivery error, logged once per change
         self._queues: dict[str, asyncio.Queue[Callable[[], Awaitable[None]]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
@@ -306,6 +311,7 @@ class TelegramBridge:
                 ]
             )
         await self._resume()
+        self._sweeper = asyncio.create_task(self._sweep(), name="telegram-sweep")
         if self.webhook_mode:
             await self._start_webhook()
             self._watchdog = asyncio.create_task(self._watch_webhook(), name="telegram-webhook-watch")
@@ -327,6 +333,11 @@ class TelegramBridge:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
             self._poller = None
+        if self._sweeper is not None:
+            # woken by `_closing`; a sweep in hand (an API call) is let finish, like the chats' work
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._sweeper, self._drain_timeout)
+            self._sweeper = None
         if self._watchdog is not None:
             self._watchdog.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -416,12 +427,25 @@ class TelegramBridge:
         self._queues.clear()
         self._workers.clear()
 
-    async def _resume(self) -> None:
-        for message, replies in await self._core.resume(PLATFORM):
+    async def _resume(self, sweep: bool = False) -> None:
+        for message, replies in await self._core.resume(PLATFORM, sweep=sweep):
             if message.platform != PLATFORM:
                 continue
             for reply in replies:
                 await self._post(message.chat_id, reply)
+
+    async def _sweep(self) -> None:
+        """While running, take up now and then what a worker that died left half done (a shared store:
+        `resume` at start leaves a claim alone until it is old enough, so a quick restart would otherwise
+        never come back for it). With a SQLite store the core finds nothing to do."""
+        while not self._closing.is_set():
+            await self._pause(self._sweep_every_s)
+            if self._closing.is_set():
+                return
+            try:
+                await self._resume(sweep=True)
+            except Exception:  # the store or Telegram down for a moment: the next sweep tries again
+                log.exception("telegram: taking up abandoned work failed; trying again later")
 
     # --- receiving ----------------------------------------------------------------------------------
 

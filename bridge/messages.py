@@ -102,6 +102,11 @@ class ChatCore(Protocol):
     200, interaction ack) only after it returned; `handle_press` then decides it, once; `resume` finishes
     recorded presses that were not handled, and sends a Send decided before a stop whose call was never
     recorded. `press` is the unrecorded form (the console).
+
+    Adapters call `resume` once at start, before they listen, and then now and then with `sweep=True`
+    while they run: a sweep takes up only what has been abandoned for a while (a worker of a shared store
+    that died, restarted before its claims were old enough for the start-up `resume`), never what a live
+    worker has in hand.
     """
 
     async def accept(self, message: ChatMessage) -> bool: ...
@@ -120,7 +125,9 @@ class ChatCore(Protocol):
         self, platform: str, chat_id: str, answered_message_id: str, reply_message_id: str
     ) -> None: ...
 
-    async def resume(self, platform: str | None = None) -> list[tuple[ChatMessage, list[BotReply]]]: ...
+    async def resume(
+        self, platform: str | None = None, *, sweep: bool = False
+    ) -> list[tuple[ChatMessage, list[BotReply]]]: ...
 
 
 @runtime_checkable

@@ -423,15 +423,25 @@ class BridgeService:
         """Remember the bot's reply, so that a reply to it acts on the signal it is about."""
         await self.store.record_bot_reply(platform, chat_id, answered_message_id, reply_message_id)
 
-    async def resume(self, platform: str | None = None) -> list[tuple[ChatMessage, list[BotReply]]]:
+    async def resume(
+        self, platform: str | None = None, *, sweep: bool = False
+    ) -> list[tuple[ChatMessage, list[BotReply]]]:
         """Finish what a stopped bridge left: send calls provably never sent, mark the ones that may have
         gone as unknown outcomes (never re-sent), send a ✅ Send decided but never recorded as a call, and
         handle messages and button presses recorded but not handled (in arrival order).
 
-        With `platform`, only that platform's work is taken up, so each adapter posts its own replies."""
+        With `platform`, only that platform's work is taken up, so each adapter posts its own replies.
+        `sweep=True` is the pass adapters repeat while they run: only work untouched for `stale_after_s`
+        is taken up (recorded and never taken, claimed by a worker that died, a call left `sending`),
+        never what a live worker has in hand. Without it (at start) everything recorded and not claimed is
+        taken at once. With SQLite (`stale_after_s` 0: one process, all of it alive) a sweep does nothing.
+        """
+        if sweep and self.stale_after_s <= 0:
+            return []
         stale_before = stale_cutoff(self.stale_after_s)
+        waiting_before = stale_before if sweep else None
         done: list[tuple[ChatMessage, list[BotReply]]] = []
-        for call in await self.store.calls_to_resume(stale_before):
+        for call in await self.store.calls_to_resume(stale_before, waiting_before):
             if platform is not None and call.platform != platform:
                 continue
             channel = self._channel(call.platform, call.chat_id)
@@ -463,8 +473,8 @@ class BridgeService:
         # Presses and messages in the order they arrived: a Send pressed before a "TP4" reply was
         # written creates the signal the reply acts on.
         work: list[StoredMessage | StoredPress] = [
-            *await self.store.messages_to_resume(stale_before),
-            *await self.store.presses_to_resume(stale_before),
+            *await self.store.messages_to_resume(stale_before, waiting_before),
+            *await self.store.presses_to_resume(stale_before, waiting_before),
         ]
         work.sort(key=lambda row: (row.received_at, isinstance(row, StoredPress), row.id))
         for row in work:

@@ -110,6 +110,10 @@ def _ts(at: datetime | None = None) -> str:
     return (at or utc_now()).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# Later than every timestamp the store writes (`_ts` starts with the year): "no age limit" in a filter.
+_FOREVER = "9999"
+
+
 def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
@@ -340,7 +344,9 @@ class Store(Protocol):
 
     async def finish_message(self, row_id: int, reading_kind: str | None, outcome: str | None) -> None: ...
 
-    async def messages_to_resume(self, stale_before: datetime) -> list[StoredMessage]: ...
+    async def messages_to_resume(
+        self, stale_before: datetime, waiting_before: datetime | None = None
+    ) -> list[StoredMessage]: ...
 
     # button presses
     async def record_press(self, press: ButtonPress) -> tuple[StoredPress, bool]: ...
@@ -349,7 +355,9 @@ class Store(Protocol):
 
     async def finish_press(self, row_id: int) -> None: ...
 
-    async def presses_to_resume(self, stale_before: datetime) -> list[StoredPress]: ...
+    async def presses_to_resume(
+        self, stale_before: datetime, waiting_before: datetime | None = None
+    ) -> list[StoredPress]: ...
 
     # signals
     async def create_signal(
@@ -430,7 +438,9 @@ class Store(Protocol):
 
     async def calls_for_signal(self, signal_id: int) -> list[StoredCall]: ...
 
-    async def calls_to_resume(self, stale_before: datetime) -> list[StoredCall]: ...
+    async def calls_to_resume(
+        self, stale_before: datetime, waiting_before: datetime | None = None
+    ) -> list[StoredCall]: ...
 
     async def mark_stale_call_unknown(self, call_id: int, stale_before: datetime, error: str) -> bool: ...
 
@@ -902,13 +912,22 @@ class _SqlStore:
                 (MessageState.HANDLED.value, reading_kind, outcome, _ts(), row_id),
             )
 
-    async def messages_to_resume(self, stale_before: datetime) -> list[StoredMessage]:
-        """Accepted but never handled, or claimed by a worker that has not finished since `stale_before`."""
+    async def messages_to_resume(
+        self, stale_before: datetime, waiting_before: datetime | None = None
+    ) -> list[StoredMessage]:
+        """Accepted but never handled, or claimed by a worker that has not finished since `stale_before`.
+        With `waiting_before`, accepted messages count only when received before it (a sweep while other
+        workers run: a message just accepted is in its worker's hands)."""
         async with self._tx() as tx:
             rows = await tx.fetch(
                 f"""SELECT {_MESSAGE_COLUMNS} FROM messages
-                    WHERE state = ? OR (state = ? AND claimed_at < ?) ORDER BY id""",
-                (MessageState.ACCEPTED.value, MessageState.HANDLING.value, _ts(stale_before)),
+                    WHERE (state = ? AND received_at < ?) OR (state = ? AND claimed_at < ?) ORDER BY id""",
+                (
+                    MessageState.ACCEPTED.value,
+                    _ts(waiting_before) if waiting_before is not None else _FOREVER,
+                    MessageState.HANDLING.value,
+                    _ts(stale_before),
+                ),
             )
         return [_message(r) for r in rows]
 
@@ -969,13 +988,21 @@ class _SqlStore:
                 (MessageState.HANDLED.value, _ts(), row_id),
             )
 
-    async def presses_to_resume(self, stale_before: datetime) -> list[StoredPress]:
-        """Recorded but never handled, or claimed by a worker that has not finished since `stale_before`."""
+    async def presses_to_resume(
+        self, stale_before: datetime, waiting_before: datetime | None = None
+    ) -> list[StoredPress]:
+        """Recorded but never handled, or claimed by a worker that has not finished since `stale_before`
+        (`waiting_before`: as for `messages_to_resume`)."""
         async with self._tx() as tx:
             rows = await tx.fetch(
                 f"""SELECT {_PRESS_COLUMNS} FROM presses
-                    WHERE state = ? OR (state = ? AND claimed_at < ?) ORDER BY id""",
-                (MessageState.ACCEPTED.value, MessageState.HANDLING.value, _ts(stale_before)),
+                    WHERE (state = ? AND received_at < ?) OR (state = ? AND claimed_at < ?) ORDER BY id""",
+                (
+                    MessageState.ACCEPTED.value,
+                    _ts(waiting_before) if waiting_before is not None else _FOREVER,
+                    MessageState.HANDLING.value,
+                    _ts(stale_before),
+                ),
             )
         return [_press(r) for r in rows]
 
@@ -1266,13 +1293,21 @@ class _SqlStore:
             )
         return [_call(r) for r in rows]
 
-    async def calls_to_resume(self, stale_before: datetime) -> list[StoredCall]:
-        """`pending` calls (never sent) and `sending` calls untouched since `stale_before` (fate unknown)."""
+    async def calls_to_resume(
+        self, stale_before: datetime, waiting_before: datetime | None = None
+    ) -> list[StoredCall]:
+        """`pending` calls (never sent) and `sending` calls untouched since `stale_before` (fate unknown).
+        With `waiting_before`, pending calls count only when recorded before it."""
         async with self._tx() as tx:
             rows = await tx.fetch(
                 f"""SELECT {_CALL_COLUMNS} FROM api_calls
-                    WHERE state = ? OR (state = ? AND updated_at < ?) ORDER BY id""",
-                (CallState.PENDING.value, CallState.SENDING.value, _ts(stale_before)),
+                    WHERE (state = ? AND updated_at < ?) OR (state = ? AND updated_at < ?) ORDER BY id""",
+                (
+                    CallState.PENDING.value,
+                    _ts(waiting_before) if waiting_before is not None else _FOREVER,
+                    CallState.SENDING.value,
+                    _ts(stale_before),
+                ),
             )
         return [_call(r) for r in rows]
 

@@ -27,15 +27,17 @@ import pytest
 from telegram import Bot
 
 from bots.telegram import TelegramBridge, TelegramStartError
-from bridge.client import SignalApiClient
+from bridge.api_types import ApiRequest
+from bridge.client import ApiResult, SignalApiClient
 from bridge.config import BridgeConfig, ChannelConfig, parse_config
 from bridge.emulator import EmulatorServer
 from bridge.emulator.store import EmulatedSignal
 from bridge.messages import BotReply, ButtonPress, ChatMessage, ReplyAction
 from bridge.service import BridgeService
-from bridge.store import ConfirmationState, StoredSignal, open_store
+from bridge.store import CallState, ConfirmationState, StoredSignal, open_store
 from tests.emulator_fixtures import emulator  # noqa: F401  (a pytest fixture)
 from tests.emulator_support import FAST_RETRY, KEY_A, KEY_B, TEST_TIMEOUTS
+from tests.store_fixtures import store_url  # noqa: F401  (a pytest fixture)
 from tests.telegram_fake import (
     Call,
     FakeTelegram,
@@ -188,7 +190,9 @@ class ScriptedCore:
     ) -> None:
         self.posted.append((chat_id, answered_message_id, reply_message_id))
 
-    async def resume(self, platform: str | None = None) -> list[tuple[ChatMessage, list[BotReply]]]:
+    async def resume(
+        self, platform: str | None = None, *, sweep: bool = False
+    ) -> list[tuple[ChatMessage, list[BotReply]]]:
         return []
 
     async def set_mode(self, platform: str, chat_id: str, mode: str | None, actor: str = "admin") -> None:
@@ -676,12 +680,18 @@ class Stack:
         *,
         service_class: type[BridgeService] = BridgeService,
         bridge_options: dict[str, Any] | None = None,
+        service_options: dict[str, Any] | None = None,
+        client_class: type[SignalApiClient] = SignalApiClient,
+        store_url: str | None = None,
         **config: Any,
     ) -> None:
         self.fake, self.emulator = fake, emulator
-        self.config = telegram_config(fake, store_url=f"sqlite:///{db}", api_url=emulator.base_url, **config)
+        url = store_url or f"sqlite:///{db}"
+        self.config = telegram_config(fake, store_url=url, api_url=emulator.base_url, **config)
         self.service_class = service_class
         self.bridge_options = bridge_options or {}
+        self.service_options = service_options or {}
+        self.client_class = client_class
         self.service: BridgeService | None = None
         self.bridge: TelegramBridge | None = None
 
@@ -690,9 +700,10 @@ class Stack:
 
         def client_for(channel: ChannelConfig) -> SignalApiClient:
             key, secret = channel.credentials()
-            return SignalApiClient(emulator.base_url, key, secret, retry=FAST_RETRY, timeouts=TEST_TIMEOUTS)
+            return self.client_class(emulator.base_url, key, secret, retry=FAST_RETRY, timeouts=TEST_TIMEOUTS)
 
-        self.service = self.service_class(self.config, open_store(self.config.store.url), client_for)
+        store = open_store(self.config.store.url)
+        self.service = self.service_class(self.config, store, client_for, **self.service_options)
         self.bridge = TelegramBridge(self.config, self.service, **self.bridge_options)
         await self.bridge.start()
         return self.bridge
@@ -1307,3 +1318,51 @@ async def test_run_exits_1_when_the_telegram_webhook_stops_receiving(
     assert "telegram: the connection ended unexpectedly" in err.getvalue()
     assert "webhook registered with Telegram was deleted" in err.getvalue()
     assert fake.token.split(":", 1)[1] not in err.getvalue()
+
+
+class SendHangs(SignalApiClient):
+    """The process dies while the request is on the wire: `send` never returns (cancelled at stop)."""
+
+    async def send(self, request: ApiRequest, *, rate_limit_max_wait: float | None = None) -> ApiResult:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_a_worker_of_a_shared_store_that_died_while_sending_is_reported_after_a_quick_restart(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path, store_url: str
+) -> None:
+    """A shared store leaves a fresh claim to the worker that may still hold it, so `resume` at start
+    skips the work of a worker restarted at once; a sweep while running comes back for it."""
+    db = tmp_path / "unused.sqlite"
+    shared = {"stale_after_s": 1.5}  # how long a claim may sit before it counts as abandoned
+    dying = Stack(
+        fake,
+        emulator,
+        db,
+        store_url=store_url,
+        client_class=SendHangs,
+        service_options=shared,
+        bridge_options={"drain_timeout_s": 0.1},
+    )
+    await dying.start()
+    assert dying.service is not None
+    fake.push(channel_post(CHANNEL, 10, CALL))
+    store = dying.service.store
+    while not [c for c in await store.recent_calls("telegram", str(CHANNEL)) if c.state is CallState.SENDING]:
+        await asyncio.sleep(0.01)
+    await dying.stop()  # dies with the request on the wire: it may or may not have reached the API
+
+    restarted = Stack(
+        fake, emulator, db, store_url=store_url, service_options=shared, bridge_options={"sweep_every_s": 0.1}
+    )
+    await restarted.start()  # at once: the claim is fresh, so the start-up resume leaves it alone
+    try:
+        reply = await fake.next_call("sendMessage", timeout=20)  # a sweep takes it up once it is stale
+        assert reply.json("reply_parameters")["message_id"] == 10
+        assert (reply.get("text") or "").startswith("<b>⚠️ Outcome unknown</b>")
+        fake.push(channel_post(CHANNEL, 11, OTHER_CALL))  # the bridge goes on as usual
+        assert (await fake.next_call("sendMessage")).json("reply_parameters")["message_id"] == 11
+    finally:
+        await restarted.stop()
+    assert [s.fields["coin"] for s in signals_of(emulator, "alpha")] == ["ETH"]  # never re-sent
+    assert len(replies_to(fake, CHANNEL, 10)) == 1
