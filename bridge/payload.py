@@ -177,6 +177,10 @@ def _create(signal: Signal, defaults: ChannelDefaults, template: bool) -> BuiltR
     notes: list[Phrase] = []
     futures = signal.leverage is not None or signal.margin is not None
     account = "FUTURES" if futures else defaults.account.upper()
+    if signal.side is Side.SHORT and account == "SPOT":
+        # a channel's short is a derivatives trade: never sent to a SPOT account (docs/decisions.md)
+        account = "FUTURES"
+        notes.append(Phrase("short: sent to the FUTURES account"))
     version = 1 if defaults.api_version == 1 and not futures and account == "SPOT" else 2
     prices = list(signal.entry.prices)
     if not prices and not template:

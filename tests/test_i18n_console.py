@@ -153,3 +153,14 @@ async def test_the_console_help_mode_and_status_speak_the_channels_language(cons
     assert await console.type("/mode") == "   режим: live\n"
     assert await console.type("/mode confirm") == "   режим: confirm (задан через /mode)\n"
     assert await console.type("/status") == "   в этом чате ещё нет сигналов\n"
+
+
+@pytest.mark.parametrize("console", ["ru"], indirect=True)
+async def test_a_short_goes_to_the_futures_account_and_the_reply_says_so(console: Chat) -> None:
+    """A short is never sent to a SPOT account (docs/decisions.md), through the emulator."""
+    shown = await console.type("SELL SOL-USDT Entry: 182.4 SL: 186.9 TP: 171.5")
+    assert "✅ Сигнал создан: SOL/USDT SHORT" in shown, shown
+    assert "Примечание: шорт: отправлен на счёт FUTURES" in shown
+    [signal] = console.emulator.signals()
+    assert signal.version == "v2"
+    assert signal.fields["account"] == "FUTURES" and signal.fields["type"] == "short"

@@ -257,3 +257,18 @@ def test_a_live_stop_may_move_into_profit_below_the_last_target() -> None:
     assert built.request.body["stop_loss"] == "63000"
     update = build_request(UpdatePrices(stop_loss=D(61500)), DEFAULTS, parent()).request
     assert update.body["stop_loss"] == "61500"
+
+
+def test_a_short_is_never_sent_to_a_spot_account() -> None:
+    """Decision on spec gap 15 (docs/decisions.md): a channel's short is a derivatives trade."""
+    call = read_message("SELL SOL-USDT Entry: 182.4 SL: 186.9 TP: 171.5")
+    built = build_request(call, ChannelDefaults())
+    assert built.request.endpoint is Endpoint.CREATE_V2
+    assert built.request.body["type"] == "short" and built.request.body["account"] == "FUTURES"
+    assert "short: sent to the FUTURES account" in built.notes
+    on_v1 = build_request(call, ChannelDefaults(api_version=1))
+    assert on_v1.request.endpoint is Endpoint.CREATE_V2 and on_v1.request.body["account"] == "FUTURES"
+    margin = build_request(call, ChannelDefaults(account="MARGIN"))
+    assert margin.request.body["account"] == "MARGIN" and margin.notes == ()
+    long = build_request(read_message("BUY SOL-USDT Entry: 182.4 SL: 176.9 TP: 191.5"), ChannelDefaults())
+    assert long.request.body["account"] == "SPOT"
