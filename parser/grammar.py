@@ -25,14 +25,24 @@ from lark.exceptions import LexError
 
 GRAMMAR_FILE = "calls.lark"
 KEYWORD_DIR = "keywords"
+LANGUAGES_ENV = "SIGNAL_BRIDGE_LANGUAGES"
 
-# A keyword may not touch a letter of any script on either side ("حد" is not read inside "حدود", "kapat"
-# not inside "kapatmak"), except the scripts written without spaces: Han, kana and Hangul ("做多BTC",
-# "设置止损0.5").  Python's re has no letter class, so a letter is a word character that is neither a
-# digit, nor "_", nor of those scripts; before a keyword "_" counts as a letter ("x_stop" is no stop).
+# A keyword may not touch a letter of any script the channels write ("حد" is not read inside "حدود",
+# "kapat" not inside "kapatmak", "giriş" not next to "ş"), except the scripts written without spaces: Han,
+# kana and Hangul ("做多BTC", "设置止损0.5").  The letters are listed as ranges (Latin with its accented
+# forms but not × and ÷, combining accents, Greek, Cyrillic, Armenian, Hebrew, Arabic and Persian letters
+# and vowel marks, Thai): a class such as [^\W\d_] says the same for every script, but compiling it in
+# each keyword terminal made the start-up six times slower.  The ranges hold both cases, so they are
+# matched case-sensitively ((?-i:...)), which also keeps them cheap to compile.  Before a keyword "_"
+# counts as a letter ("x_stop" is no stop).
 _CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_NO_LETTER_BEFORE = rf"(?<![^\W\d{_CJK}])"
-_NO_LETTER_AFTER = rf"(?![^\W\d_{_CJK}])"
+_LETTERS = (
+    r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02af\u0300-\u036f\u0370-\u03ff\u0400-\u052f"
+    r"\u0531-\u0587\u05d0-\u05ea\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5\u06fa-\u06ff"
+    r"\u0e01-\u0e3a\u1e00-\u1fff"
+)
+_NO_LETTER_BEFORE = rf"(?<!(?-i:[{_LETTERS}_]))"
+_NO_LETTER_AFTER = rf"(?!(?-i:[{_LETTERS}]))"
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 
 # A channel's own words (configuration `[channels.words]`), in a canonical, hashable form: the parsers
@@ -127,15 +137,28 @@ def _is_decimal_comma_word(words: frozenset[str], written: str) -> bool:
     return pattern is not None and pattern.fullmatch(written) is not None
 
 
+def languages() -> frozenset[str] | None:
+    """The language tables to load, from the environment variable `SIGNAL_BRIDGE_LANGUAGES` ("en" or
+    "en,ru"); None (the default, variable unset or empty) loads every table.  It exists to measure what
+    the other languages cost (benchmarks/parse.py); a bridge leaves it unset, since a table left out
+    only makes that language's calls silent."""
+    written = os.environ.get(LANGUAGES_ENV, "")
+    codes = frozenset(c.strip().lower() for c in written.split(",") if c.strip())
+    return codes or None
+
+
 def _read_tables() -> Lexicon:
     keywords: dict[str, list[str]] = {}
     exchanges: dict[str, list[str]] = {}
     stopwords: set[str] = set()
     comma_words: set[str] = set()
     dot_words: set[str] = set()
+    only = languages()
     folder = resources.files("grammars").joinpath(KEYWORD_DIR)
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if not item.name.endswith(".toml"):
+            continue
+        if only is not None and item.name.removesuffix(".toml") not in only:
             continue
         data: dict[str, Any] = tomllib.loads(item.read_text(encoding="utf-8"))
         decimal_comma = bool(data.get("numbers", {}).get("decimal_comma", False))
@@ -391,14 +414,21 @@ def calls_items(aliases: Aliases = ()) -> Callable[[str], list[Token]]:
     the same items as the parse).  Falls back to the full parse if this Lark version differs inside.
     """
     lark = calls_parser(aliases)
+    match: Callable[[str, int], re.Match[str] | None] | None = None
     try:
         lexer = lark._build_lexer()  # noqa: SLF001 - Lark.lex() would rebuild it on every call
-        patterns = lexer.scanner._mres  # noqa: SLF001
         ignore = frozenset(lexer.ignore_types)
-        plain = not lexer.callback and len(patterns) == 1
+        if not lexer.callback:
+            try:
+                match = _guarded_pattern(lexer.terminals, lexer.g_regex_flags).match
+            except (re.error, AttributeError):
+                # Lark's own scanner is compiled only here: compiling it as well as the guarded pattern
+                # would double the start-up
+                patterns = lexer.scanner._mres  # noqa: SLF001
+                match = patterns[0].match if len(patterns) == 1 else None
     except (AttributeError, TypeError):
-        plain = False
-    if not plain:
+        match = None
+    if match is None:
         def parsed(text: str) -> list[Token]:
             return [
                 Token.new_borrow_pos(t.type, t.rstrip(" \t"), t)
@@ -409,10 +439,6 @@ def calls_items(aliases: Aliases = ()) -> Callable[[str], list[Token]]:
         return parsed
     # only these terminals can hold a line break (Lark works it out from their patterns)
     multiline = frozenset(lexer.newline_types)
-    try:
-        match = _guarded_pattern(lexer.terminals, lexer.g_regex_flags).match
-    except (re.error, AttributeError):
-        match = patterns[0].match
 
     # Token() only forwards to this after checking for deprecated keywords, once per item
     make: Callable[..., Token] = getattr(Token, "_future_new", Token)

@@ -153,6 +153,13 @@ def _normalize_slowly(original: str) -> Normalized:
             chars.append("x")
             origin.append(start)
             continue
+        if piece in "\u591a\u7a7a" and "".join(chars[-3:]).endswith(("\u5e02\u4ef7", "\u5e02\u50f9")):
+            # "市價空" / "市价多" (market short / long, as in "#MDT 市價空"): the direction as its table word
+            # ("做空"), since "多" and "空" alone are everyday words ("many", "empty") and no keyword
+            word = " \u505a" + piece
+            chars.append(word)
+            origin += [start] * len(word)
+            continue
         if piece in _WAVES:
             chars.append("-" if _between_digits(original, start, end) else "~")
             origin.append(start)

@@ -639,3 +639,21 @@ def test_no_written_word_is_two_concepts_across_the_tables() -> None:
         if other != role and pattern.fullmatch(word)
     ]
     assert clashes == []
+
+
+def test_the_benchmark_can_load_english_only_and_every_table_is_loaded_by_default() -> None:
+    # SIGNAL_BRIDGE_LANGUAGES=en (benchmarks/parse.py) loads only en.toml, in a fresh process
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from parser import read_message; "
+        "print(read_message('BTC/USDT Largo\\nEntrada: 60000\\nObjetivos: 63000\\nStop: 58000').kind)"
+    )
+    env = {**os.environ, "SIGNAL_BRIDGE_LANGUAGES": "en"}
+    english = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert english.stdout.strip() != "create"
+    assert read_message("BTC/USDT Largo\nEntrada: 60000\nObjetivos: 63000\nStop: 58000").kind == "create"
