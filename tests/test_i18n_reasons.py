@@ -276,7 +276,7 @@ async def test_an_api_refusal_reads_naturally_in_russian() -> None:
     english = str(await _failure("rate limited, when"))
     assert translator("es").api_error(english) == (
         "La Signal API está limitando la frecuencia de este canal y no pudo crear la señal; "
-        "vuelva a intentarlo en 2.5 s."
+        "vuelve a intentarlo en 2.5 s."
     )
     english = str(await _failure("no answer, create"))
     chinese = translator("zh").api_error(english)
@@ -286,3 +286,15 @@ async def test_an_api_refusal_reads_naturally_in_russian() -> None:
 def test_a_sentence_no_template_knows_is_shown_as_it_is_outside_tests() -> None:
     strict(False)
     assert translator("ru").api_error("something new happened") == "something new happened"
+
+
+def test_the_bridges_own_failure_sentences_in_the_store_are_translated_in_replies() -> None:
+    """The store keeps English; a reply (even one rebuilt by `resume` after a restart) translates it."""
+    from bridge.service import _OWN_ERRORS, _STOPPED_WHILE_SENDING, _UNEXPECTED_WHILE_SENDING
+
+    stopped = translator("ru").api_error(_STOPPED_WHILE_SENDING, _OWN_ERRORS)
+    assert stopped.startswith("Бридж остановился во время отправки этого запроса")
+    unexpected = _UNEXPECTED_WHILE_SENDING.format(error="RuntimeError")
+    assert translator("en").api_error(unexpected, _OWN_ERRORS) == unexpected
+    assert translator("zh").api_error(unexpected, _OWN_ERRORS) != unexpected
+    assert "RuntimeError" in translator("zh").api_error(unexpected, _OWN_ERRORS)
