@@ -223,6 +223,7 @@ class DiscordBridge:
         token: SecretStr | None = None,
         guild_ready_timeout: float = 2.0,
         sweep_every_s: float = SWEEP_EVERY_S,
+        accept_retry_s: float = 60.0,
     ) -> None:
         if config.discord is None:
             raise ValueError("the configuration has no [discord] section and no discord channel")
@@ -247,6 +248,7 @@ class DiscordBridge:
         self._reply_ids: dict[tuple[str, str], int] = {}
         self._task: asyncio.Task[None] | None = None
         self._sweep_every_s = sweep_every_s
+        self._accept_retry_s = accept_retry_s
         self._sweeper: asyncio.Task[None] | None = None
         self._in_hand: set[asyncio.Task[Any]] = set()  # event handlers running now (stop() lets them finish)
         self._stopping = False
@@ -426,13 +428,46 @@ class DiscordBridge:
     async def _handle(self, channel: discord.abc.Messageable, message: ChatMessage) -> None:
         # Recorded on arrival, before waiting for the chat's turn: a message queued behind a slow API
         # call then survives a crash (`resume` handles it) instead of living only in this task.
-        await self._core.accept(message)
+        await self._accept(message)
         if self._stopping:
             return  # handled by `resume` at the next start
         await self._resumed.wait()
         async with self._lock(message.chat_id):  # one message at a time per chat, in arrival order
             replies = await self._core.handle(message)
             await self._post(channel, message, replies)
+
+    async def _accept(self, message: ChatMessage) -> None:
+        """`core.accept`, tried again for up to `accept_retry_s` when the store fails (a database restart).
+
+        Discord never delivers a gateway event twice, so unlike Telegram's offset there is nothing to fall
+        back on: the record is the only copy of the message.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._accept_retry_s
+        delay = 0.1
+        while True:
+            try:
+                await self._core.accept(message)
+                return
+            except Exception as exc:
+                if loop.time() + delay > deadline:
+                    log.error(
+                        "discord: message %s/%s could not be recorded for %.0fs; it is lost: %s",
+                        message.chat_id,
+                        message.message_id,
+                        self._accept_retry_s,
+                        exc,
+                    )
+                    raise
+                log.warning(
+                    "discord: message %s/%s not recorded yet (%s); trying again in %.1fs",
+                    message.chat_id,
+                    message.message_id,
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     # ---- posting ---------------------------------------------------------------------------------
 

@@ -850,3 +850,26 @@ async def test_a_press_acknowledged_then_lost_in_a_crash_is_finished_on_restart(
         await service.aclose()
     assert not restarted.failures, restarted.failures
     assert len(world.signals()) == 1
+
+
+async def test_a_message_arriving_while_the_store_is_briefly_down_is_recorded_when_it_is_back(
+    start_world: Start,
+) -> None:
+    """Discord never delivers a gateway event again: the record is the only copy, so it is retried."""
+    world = await start_world()
+    store = world.service.store
+    record = store.record_message
+    failures = [ConnectionError("the store restarts"), ConnectionError("still restarting")]
+
+    async def flaky(message: ChatMessage) -> Any:
+        if failures:
+            raise failures.pop(0)
+        return await record(message)
+
+    store.record_message = flaky  # type: ignore[method-assign]
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    reply = await world.reply_to(call)
+    assert failures == []
+    assert reply["embeds"][0]["title"].startswith("Signal created")
+    [signal] = world.signals()
+    assert signal.fields["coin"] == "BTC"
