@@ -104,7 +104,9 @@ _FIRST_PERSON = re.compile(
     r"(?<![\w'])(?:I|I'm|I'd|I'll|I've|me|my|anyone|anybody|someone)(?![\w'])", re.IGNORECASE
 )
 # Words of a maybe ("could target 94k", "might bounce"): a refusal of such a message is chatter.
-_HEDGED = re.compile(r"(?<![\w'])(?:could|would|might|maybe|perhaps|possibly)(?![\w'])", re.IGNORECASE)
+_HEDGED = re.compile(
+    r"(?<![\w'])(?:could|would|might|maybe|perhaps|possibly|possible|potential)(?![\w'])", re.IGNORECASE
+)
 # "at 3500", "@ 96000", "at TP1", "near target 2": where a close is meant to happen, later
 _AT_PRICE = re.compile(
     r"(?:(?<![A-Za-z])(?:at|near|around|on)(?![A-Za-z])|@)[ \t]*(?:\$?[ \t]?\d|(?:tp|target)[ \t]*\d)",
@@ -124,6 +126,15 @@ _DATED = re.compile(
     re.IGNORECASE,
 )
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
+_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+_GLUED_SIDE = re.compile(r"(\d{1,3}[xX])(long|short)", re.IGNORECASE)
+# A span in quotation marks: the opening mark after a space or a line start (not "don't"), the closing one
+# before a space, punctuation or the end; at most one line.
+_QUOTE_PAIRS = re.compile(
+    r"(?:(?<=[\s(:])|^)(?:'([^'\n]{2,200})'|\"([^\"\n]{2,200})\"|«([^»\n]{2,200})»|“([^”\n]{2,200})”)"
+    r"(?=[\s.,;:!?)]|$)",
+    re.MULTILINE,
+)
 _TICKER_SHAPE = re.compile(r"[A-Z0-9]{1,10}")
 _COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}", re.IGNORECASE)
 
@@ -330,6 +341,8 @@ class _Reader:
         self.aliases = aliases
         self.lex = lexicon(aliases)
         self.style = CommaStyle.THOUSANDS
+        self.comma_language = False
+        self.several_coins: _Refuse | None = None
         self._values: dict[int, tuple[_Field, int, list[_Value]]] = {}
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -365,6 +378,15 @@ class _Reader:
                 number=str(token).strip(),
             )
         if token.type == "PRICE" and self.style is CommaStyle.CONFLICT and is_ambiguous_comma(str(token)):
+            raw = str(token).strip().strip("$")
+            if self.comma_language:
+                # "Giriş: 1,345": a decimal-comma language's words and no other number to tell
+                raise _Refuse(
+                    "cannot tell whether the comma in {number!r} is a decimal point or a thousands "
+                    "separator; write {decimal} or {whole}",
+                    token, number=str(token).strip(), decimal=raw.replace(",", "."),
+                    whole=raw.replace(",", ""),
+                )
             raise _Refuse(
                 "cannot tell whether the comma in {number!r} is a decimal point or a thousands "
                 "separator (this message uses both styles)",
@@ -436,6 +458,15 @@ class _Reader:
                 if t.type not in _EMOJI_LABELS
                 or (i + 1 < len(tokens) and tokens[i + 1].type in ("PRICE", "PRICE_K"))
             ]
+        tokens = self.split_glued_sides(tokens)
+        quoted = _quoted_spans(self.norm.text)
+        if quoted:
+            # "'Move SL to BE' means ...", "fake channels post 'LONG SOL entry 150'": words in quotation marks
+            # are mentioned, not said; they order nothing (a coin named in them still counts for nothing)
+            tokens = [t for t in tokens if not any(a <= _pos(t) < b for a, b in quoted)]
+        if self.defines(tokens):
+            # "SL = stop loss, TP = take profit": a glossary; "Lose 94.8k = short": a scenario
+            return Chatter()
         first = self.decide_tokens(tokens)
         if isinstance(first, Refusal) and (
             _FIRST_PERSON.search(self.norm.text.split("\n", 1)[0]) or _HEDGED.search(self.norm.text)
@@ -461,11 +492,18 @@ class _Reader:
         # "Einstieg: 60.000": in a decimal-comma language a lone dot group may be thousands (refused);
         # it only matters when a number could be dot thousands
         comma_language = bool(self.lex.decimal_comma_words) and any(
-            "." in r and is_ambiguous_dot(r) for r in raws
+            ("." in r and is_ambiguous_dot(r)) or ("," in r and is_ambiguous_comma(r)) for r in raws
         ) and any(
             self.lex.is_decimal_comma_word(str(t)) for kind in w.flags for t in w.flags[kind]
             if kind not in ("PAIR", "SYMBOL", "EXCHANGE")
         )
+        if not comma_language and any("," in r and is_ambiguous_comma(r) for r in raws) and any(
+            _CYRILLIC.search(str(t)) for kind in w.flags for t in w.flags[kind]
+        ):
+            # "Вход: 1,742": Russian channels write decimal commas ("1,0573") but also dot decimals ("1.553"),
+            # so only the comma is two-way: with no other number to tell, refused
+            comma_language = True
+        self.comma_language = comma_language
         if any("," in r or "." in r for r in raws):
             self.style = comma_style(raws, decimal_comma_language=comma_language)
             dotted = [r for r in raws if "." in r]
@@ -479,6 +517,44 @@ class _Reader:
             return self.decide(w)
         except _Refuse as r:
             return self.refusal(r)
+
+    def defines(self, tokens: list[Token]) -> bool:
+        """"SL = stop loss", "BE = breakeven" (a word defined by a keyword of its own meaning) or "Lose 94.8k
+        = short" (a price that leads to a side): words explained or a scenario, not an order."""
+        text = self.norm.text
+        for before, after in zip(tokens, tokens[1:], strict=False):
+            if after.type not in _KEYWORDS:
+                continue
+            between = text[int(before.end_pos or 0) : _pos(after)]
+            if "=" not in between or between.strip() != "=":
+                continue
+            word = str(before).strip()
+            if (
+                before.type == after.type
+                or before.type in _PRICES
+                or (before.type == "WORD" and len(word) <= 4 and word.isupper())
+            ):
+                return True
+        return False
+
+    def split_glued_sides(self, tokens: list[Token]) -> list[Token]:
+        """"(20xSHORT)", "10xLONG": a leverage glued to the side word is two items, not one word."""
+        out: list[Token] = []
+        for tok in tokens:
+            glued = _GLUED_SIDE.fullmatch(str(tok)) if tok.type == "WORD" else None
+            if glued is None:
+                out.append(tok)
+                continue
+            start = _pos(tok)
+            split = glued.start(2)
+            lev = str(tok)[:split]
+            side = str(tok)[split:]
+            out.append(Token("LEVX", lev, start, tok.line, tok.column, tok.line, None, start + split))
+            kind = "LONG" if side.lower() == "long" else "SHORT"
+            out.append(
+                Token(kind, side, start + split, tok.line, None, tok.end_line, tok.end_column, tok.end_pos)
+            )
+        return out
 
     def space_thousands(self, tokens: list[Token]) -> list[Token] | None:
         """The tokens with "95 400" (a whole number of 1-3 digits, one space, groups of exactly three
@@ -503,11 +579,17 @@ class _Reader:
         return out if joined else None
 
     def decide(self, w: _Walk) -> ReadingType:
+        self.several_coins = None
+        reading = self.decide_walk(w)
+        if self.several_coins is not None and not isinstance(reading, (Chatter, Refusal)):
+            raise self.several_coins  # an order, and more than one coin named: which one?
+        return reading
+
+    def decide_walk(self, w: _Walk) -> ReadingType:
         f = w.flag
         fields_by = _group(w.fields)
         for role in ("ENTRY", "TARGET", "STOP"):
             self.strip_label_indexes(fields_by.get(role, []))
-        coin, coin_tok = self.coin(w)
         if f("NOTICE") and not (f("CLOSE") or f("CANCEL") or f("MOVE") or (f("BREAKEVEN") and f("STOP"))):
             return Chatter()  # "TP1 hit", "Target Achieved", "Stoploss Hit", "Signal Activated", "TP1 ✅"
         if f("NOTICE") and f("CLOSE") and not (f("CANCEL") or f("MOVE") or f("BREAKEVEN")) and all(
@@ -526,6 +608,13 @@ class _Reader:
             # "BTC long 60000 tp 61000 sl 59000, good idea?", "Anyone else long SOL from 180? SL at 170
             # for me": a question is talk about a trade, not an order
             return Chatter()
+        try:
+            coin, coin_tok = self.coin(w)
+        except _Refuse as several:
+            # "#BNB +%12, #DOGE stop -%4": several coins are refused only where the message would act (a
+            # call, or a follow-up, which checks `one_coin`); a results list naming them is chatter
+            coin, coin_tok = None, None
+            self.several_coins = several
         entries = self.collect(fields_by.get("ENTRY", []))
         sells = self.collect(fields_by.get("SELL", []))
         targets = self.collect(fields_by.get("TARGET", []))
@@ -1463,6 +1552,8 @@ class _Reader:
             label = entry_label[0].label
             raise _Refuse("the entry has no price", label, ("an entry price such as 'Entry 60000'",))
         call_words = f("ENTRY") or f("LONG") or f("SHORT") or f("SELL")
+        if self.several_coins is not None and entries and (targets or stops) and call_words:
+            raise self.several_coins
         if coin is None and entries and (targets or stops) and call_words:
             self.check_crypto(w, coin, None)
             if self.prose_before(w, entries[0].token):
@@ -1486,6 +1577,13 @@ _PROJECT_NAMES = frozenset({
     "optimism", "aptos", "filecoin", "monero", "binance", "shiba", "tether",
 })
 _QUOTES = ("USDT", "USDC", "BUSD", "FDUSD", "TUSD", "USD", "BTC", "ETH", "BNB", "EUR")
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    """The character spans of the text between quotation marks ("'Move SL to BE'", "«...»")."""
+    if not any(q in text for q in "'\"«“"):
+        return []
+    return [m.span() for m in _QUOTE_PAIRS.finditer(text)]
 
 
 def _split_pair(raw: str) -> tuple[str, str]:

@@ -370,7 +370,7 @@ def test_a_target_report_with_profit_advice_is_not_a_close() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "GRASS perp long\n• limit 1.92\n• tp 2.05, 2.18\n• inval 1.81",  # heldout2 k050
+        "GRASS perp long\n• limit 1.92\n• tp 2.05, 2.18\n• guard 1.81",  # heldout2 k050, unknown word
         "SOL long\nentry 150\ntp 160 170\nschutz 140",
     ],
 )
@@ -676,3 +676,8 @@ def test_a_project_name_is_never_sent_as_the_coin(text: str) -> None:
 )
 def test_a_call_framed_as_an_example_warning_practice_or_recap_is_not_a_signal(text: str) -> None:
     assert not isinstance(read_message(text), Signal)
+
+
+def test_inval_is_the_stop_of_a_bulleted_call() -> None:
+    made = signal("GRASS perp long\n• limit 1.92\n• tp 2.05, 2.18\n• inval 1.81")  # heldout2 k050
+    assert made.stop_loss == D("1.81") and made.entry.prices == (D("1.92"),)
