@@ -431,8 +431,18 @@ class TelegramBridge:
         for message, replies in await self._core.resume(PLATFORM, sweep=sweep):
             if message.platform != PLATFORM:
                 continue
-            for reply in replies:
-                await self._post(message.chat_id, reply)
+            # What was resumed is done (a call may have been sent): one chat refusing its reply (the bot
+            # was removed) must not keep the others from theirs, nor the bridge from starting.
+            try:
+                for reply in replies:
+                    await self._post(message.chat_id, reply)
+            except Exception as exc:
+                log.error(
+                    "telegram: could not post the resumed answer to %s/%s: %s",
+                    message.chat_id,
+                    message.message_id,
+                    redact(str(exc)),
+                )
 
     async def _sweep(self) -> None:
         """While running, take up now and then what a worker that died left half done (a shared store:

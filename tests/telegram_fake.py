@@ -16,7 +16,8 @@ What a test can do with it:
 - `fail_next(method, times, retry_after=1)` answers the next calls of a method with 429 + retry_after.
 - `drop_answer_next(method, times)` carries out the next calls of a method, then closes the connection
   without answering (the "it may have been posted" case); such calls are recorded with status 0.
-- `set_member(chat_id, user_id, status)` decides what `getChatMember` says.
+- `set_member(chat_id, user_id, status)` decides what `getChatMember` says; `kicked_from` holds chats
+  where `sendMessage` answers 403 (the bot was removed).
 - `await post_webhook(update)` delivers an update to the webhook the bot registered with `setWebhook`,
   with the secret header it registered (or another one), and returns the HTTP status.
 - `replace_webhook(url)` plays another process using the same token (`setWebhook` elsewhere, or
@@ -90,6 +91,7 @@ class FakeTelegram:
         self.webhook_secret: str | None = None
         self.allowed_updates: list[str] | None = None
         self.delivery_error = ""  # getWebhookInfo's last_error_message
+        self.kicked_from: set[str] = set()  # chats where sendMessage answers 403 (the bot was removed)
         self._updates: list[JSON] = []
         self._confirmed = 0  # every update_id below this has been confirmed by an offset
         self._update_ids = itertools.count(1)
@@ -344,6 +346,8 @@ class FakeTelegram:
 
     async def _m_sendmessage(self, params: dict[str, str]) -> Any:
         chat_id = params["chat_id"]
+        if chat_id in self.kicked_from:
+            raise _ApiError(403, "Forbidden: bot was kicked from the supergroup chat")
         chat = self._chats.setdefault(chat_id, _Chat())
         chat.next_message_id += 1
         message: JSON = {

@@ -1366,3 +1366,32 @@ async def test_a_worker_of_a_shared_store_that_died_while_sending_is_reported_af
         await restarted.stop()
     assert [s.fields["coin"] for s in signals_of(emulator, "alpha")] == ["ETH"]  # never re-sent
     assert len(replies_to(fake, CHANNEL, 10)) == 1
+
+
+async def test_replies_resumed_at_start_reach_every_chat_even_when_one_chat_refuses_them(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """Work finished at start has been sent already: a chat that refuses its reply (the bot was removed)
+    must not keep the other chats from hearing what happened to their calls, nor stop the bridge."""
+    db = tmp_path / "bridge.sqlite"
+    crashed = Stack(fake, emulator, db)
+    await crashed.start()
+    assert crashed.service is not None
+    for chat_id, message_id, text in ((GROUP, 5, OTHER_CALL), (CHANNEL, 10, CALL)):
+        message = ChatMessage("telegram", str(chat_id), str(message_id), str(ADMIN), True, text)
+        assert await crashed.service.accept(message)  # recorded and acknowledged, never handled
+    await crashed.stop()
+
+    fake.kicked_from.add(str(GROUP))
+    restarted = Stack(fake, emulator, db)
+    await restarted.start()
+    try:
+        reply = await fake.next_call("sendMessage")
+        while reply.params["chat_id"] != str(CHANNEL):
+            reply = await fake.next_call("sendMessage")
+        assert reply.json("reply_parameters")["message_id"] == 10
+        fake.push(channel_post(CHANNEL, 11, "/status"))  # and it listens
+        assert (await fake.next_call("sendMessage")).json("reply_parameters")["message_id"] == 11
+    finally:
+        await restarted.stop()
+    assert sorted(s.fields["coin"] for s in emulator.signals()) == ["BTC", "ETH"]
