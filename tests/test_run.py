@@ -80,6 +80,19 @@ async def test_run_with_config_serves_its_console_channel_on_the_configured_api_
     assert (tmp_path / "bridge.sqlite").exists()
 
 
+async def test_run_answers_console_commands_in_the_console_channels_language(
+    tmp_path: Path, keys_env: None
+) -> None:
+    config = _config(tmp_path, "http://127.0.0.1:9")
+    config.write_text(config.read_text() + 'language = "ru"\n')
+    out, err = io.StringIO(), io.StringIO()
+    code = await run_bridge(
+        config, None, stdin=io.StringIO("/mode\n"), stdout=out, stderr=err, install_signals=False
+    )
+    assert code == 0, err.getvalue()
+    assert "режим: live" in out.getvalue(), out.getvalue()
+
+
 async def test_run_with_config_starts_the_telegram_bot_and_stops_on_request(
     tmp_path: Path, keys_env: None
 ) -> None:

@@ -161,7 +161,13 @@ async def run_bridge(
         consoles = config.channels_on("console")
         if consoles:
             interactive = stdin.isatty() and stdout.isatty()
-            chat = ConsoleChat(service, stdout, chat_id=consoles[0].chat_id, interactive=interactive)
+            chat = ConsoleChat(
+                service,
+                stdout,
+                chat_id=consoles[0].chat_id,
+                interactive=interactive,
+                language=consoles[0].language,  # /help, /mode and /status in the channel's language
+            )
             # Each listener finishes its own platform's work left half done by an earlier run.
             for message, replies in await service.resume("console"):
                 if replies:
