@@ -168,7 +168,6 @@ def test_in_a_decimal_comma_language_a_lone_three_digit_comma_is_refused_not_gue
     assert comma_style([*raws, "1.5"], decimal_comma_language=True) is CommaStyle.THOUSANDS
 
 
-@pytest.mark.xfail(strict=False, reason="reading.py sets the language hint only for dot groups (requests.md)")
 def test_a_turkish_call_in_three_digit_commas_is_not_read_a_thousand_times_bigger() -> None:
     reading = read_message("$FET short\nGiriş: 1,345\nHedef 1: 1,310\nHedef 2: 1,275\nStop: 1,382")
     assert reading.kind == "error"

@@ -149,7 +149,6 @@ SEEN_AMBIGUOUS = [
 ]
 
 
-@pytest.mark.xfail(strict=False, reason="needs the comma hint of reading.py for commas (W1, requests.md)")
 @pytest.mark.parametrize(("lang", "text", "number"), SEEN_AMBIGUOUS, ids=["es-cambixx", "es-scalping-bot"])
 def test_a_seen_call_whose_separators_the_language_leaves_open_is_refused(
     lang: str, text: str, number: str
