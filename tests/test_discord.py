@@ -26,6 +26,7 @@ from discord.http import Route
 
 from bots.commands.run import run_bridge
 from bots.discord_bot import DiscordBridge, message_id_from, reply_nonce
+from bridge.client import SignalApiClient
 from bridge.config import BridgeConfig, parse_config
 from bridge.emulator import EmulatedSignal, EmulatorServer
 from bridge.messages import ChatMessage
@@ -873,3 +874,51 @@ async def test_a_message_arriving_while_the_store_is_briefly_down_is_recorded_wh
     assert reply["embeds"][0]["title"].startswith("Signal created")
     [signal] = world.signals()
     assert signal.fields["coin"] == "BTC"
+
+
+async def test_a_shared_store_workers_call_cut_off_mid_send_is_reported_by_a_sweep_after_restart(
+    start_world: Start,
+) -> None:
+    """Restarted at once, the bridge's start-up resume leaves the fresh claim alone (a shared store: it
+    may be a live worker's); the sweep it runs while serving reports the unknown outcome, never re-sends."""
+    world = await start_world()
+    in_flight: list[asyncio.Task[Any]] = []
+
+    class SendHangs(SignalApiClient):
+        async def send(self, request: Any, *, rate_limit_max_wait: float | None = None) -> Any:
+            in_flight.append(asyncio.current_task())  # type: ignore[arg-type]
+            await asyncio.Event().wait()  # the process dies with the request on the wire
+
+    world.service._client_for = lambda channel: SendHangs(  # type: ignore[method-assign]
+        world.emulator.base_url, KEY_A.api_key, KEY_A.api_secret
+    )
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    await asyncio.wait_for(call_sending(world, call), 10)
+    await world.bridge.stop(drain_timeout=0.1)
+    in_flight[0].cancel()
+
+    store = open_store(world.config.store.url)
+    service = BridgeService(
+        world.config, store, lambda channel: make_client(world.emulator), stale_after_s=1.5
+    )
+    restarted = DiscordBridge(world.config, service, guild_ready_timeout=0.05, sweep_every_s=0.1)
+    await restarted.start()
+    try:
+
+        def answered() -> dict[str, Any] | None:
+            assert not restarted.failures, restarted.failures
+            return next(
+                (
+                    m
+                    for m in world.fake.bot_messages()
+                    if (m.get("message_reference") or {}).get("message_id") == str(call)
+                ),
+                None,
+            )
+
+        reply = await world.fake.wait_for(answered, timeout=20)
+    finally:
+        await restarted.stop()
+        await service.aclose()
+    assert reply["content"].startswith("⚠️ Outcome unknown"), reply
+    assert world.signals() == []  # never re-sent
