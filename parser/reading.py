@@ -127,6 +127,14 @@ _DATED = re.compile(
 )
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+# A word in any script, digits included ("later", "скоро", "稍后", "6500o").
+_ANY_WORD = re.compile(r"[^\W_]+")
+# Words that leave a target open on purpose ("TP3: Open 🚀", "TP4 : Hold", "Target 4: runners", "- null"):
+# that target is not sent.
+_OPEN_TARGET = frozenset({
+    "open", "hold", "holding", "runner", "runners", "moon", "free", "trail", "trailing", "tbd", "null",
+    "none", "nil", "na", "unlimited", "infinity",
+})
 _GLUED_SIDE = re.compile(r"(\d{1,3}[xX])(long|short)", re.IGNORECASE)
 # A span in quotation marks: the opening mark after a space or a line start (not "don't"), the closing one
 # before a space, punctuation or the end; at most one line.
@@ -1161,6 +1169,7 @@ class _Reader:
                 "when the condition is met", entry_values[0].token if entry_values else coin_tok,
             )
         self.check_unread_lines(w, {id(v.token) for v in entries})
+        self.check_target_words(w)
         if not stops:
             self.check_stop_has_price(w)
         prices = sorted({v.price for v in entry_values if v.price is not None})
@@ -1290,6 +1299,63 @@ class _Reader:
             if not after or after[0].type in ("WORD", "BADNUM", "PRICE", "PRICE_K"):
                 raise _Refuse("the stop has no price", after[0] if after else x.label,
                               ("a stop price such as 'SL 58000'",))
+
+    def check_target_words(self, w: _Walk) -> None:
+        """"Targets: 63000 - later", "TP2: soon", "Targets: 63000 - 6500o": a word where a target price must
+        be would silently drop that target (a call with fewer exits than written); refused.  Open-ended
+        targets ("TP3: Open", "TP4 Hold") are a known way to leave the last one to the trader and are
+        skipped, and so are words after the prices that are no value ("TP 5.4, 5.96 collab with woods")."""
+        for x in w.fields:
+            if x.role != "TARGET" or x.label is None or x.label.type not in ("TARGET", "TARGET_IDX"):
+                continue
+            for line_no in sorted({x.line} | {int(t.line or 0) for t in x.items}):
+                label = x.label if line_no == x.line else None
+                bad = self.word_in_a_value_slot(w.lines.get(line_no, []), label)
+                if bad is not None:
+                    raise _Refuse(
+                        "a word where a target price must be: {word!r}", bad[1],
+                        ("a target such as 'TP1 63000'",), word=bad[0],
+                    )
+
+    def word_in_a_value_slot(self, line: list[Token], label: Token | None) -> tuple[str, Token] | None:
+        """On a line of target values (after `label`, up to the next keyword, outside parentheses): a word
+        with digits in it ("6500o"), or a word of any script right after the label or a list separator
+        ("- later", ": soon", "，稍后"), that is no filler: (the word, the token at or after it)."""
+        text = self.norm.text
+        if label is not None:
+            begin = int(label.end_pos or 0)
+        else:
+            begin = text.rfind("\n", 0, _pos(line[0])) + 1 if line else 0
+        items = [t for t in line if _pos(t) >= begin]
+        end = next((i for i, t in enumerate(items) if t.type in _KEYWORDS), len(items))
+        newline = text.find("\n", begin)
+        limit = _pos(items[end]) if end < len(items) else (len(text) if newline < 0 else newline)
+        items = items[:end]
+        spans = [(_pos(t), _pos(t) + len(str(t))) for t in line if t.type != "WORD"]
+        parens = [(_pos(t), t.type) for t in items if t.type in ("LPAR", "RPAR")]
+        for m in _ANY_WORD.finditer(text, begin, limit):
+            at = m.start()
+            word = m.group(0)
+            if any(a <= at < b for a, b in spans):
+                continue  # a keyword or a number, not a word
+            if sum(1 if kind == "LPAR" else -1 for p, kind in parens if p < at) > 0:
+                continue  # "(short term)": a note
+            token = next((t for t in items if _pos(t) >= at), None) or (items[-1] if items else label)
+            if token is None:
+                continue
+            if any(c.isdigit() for c in word) and any(c.isalpha() for c in word):
+                return word, token  # "6500o": a price with a letter for a digit
+            if re.match(r"[!?.]*[ \t]*[:：]", text[m.end() : limit]):
+                continue  # "Alvo 6 - Lua!: 263.10": a word of the label, before its colon
+            before = text[begin:at].rstrip()
+            slot = not before or before[-1] in ":-–—/|,，、;"
+            if slot and len(word) > 1 and not self.filler(word):
+                return word, token
+        return None
+
+    def filler(self, word: str) -> bool:
+        low = word.lower()
+        return low in self.lex.stopwords or low in _connectors(self.aliases) or low in _OPEN_TARGET
 
     def check_unread_lines(self, w: _Walk, used: set[int]) -> None:
         """A line of prices the reader could not place, between two labelled parts of the call ("TAR8GET 3 :

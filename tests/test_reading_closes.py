@@ -42,3 +42,31 @@ def test_runner_levels_in_parentheses_after_an_open_target_are_not_targets() -> 
     )
     assert isinstance(reading, Signal), reading
     assert [t.price for t in reading.targets] == [D(61000), D(62000)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BTC/USDT LONG\nEntry: 60000\nTargets: 63000 - later\nStop: 58000",
+        "BTC/USDT LONG\nEntry: 60000\nTargets: 63000 - 6500o\nStop: 58000",
+        "BTC/USDT LONG\nEntry: 60000\nTP1: 63000\nTP2: soon\nStop: 58000",
+        "BTC/USDT LONG\nEntry: 60000\nЦели: 63000 - скоро\nStop: 58000",
+    ],
+)
+def test_a_word_where_a_target_price_must_be_is_refused_not_dropped(text: str) -> None:
+    reading = read_message(text)
+    assert isinstance(reading, Refusal), reading
+    assert reading.reason == "a word where a target price must be: {word!r}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#XLM/USDT LONG\nEntry: 0.3100\nTP1: 0.3200\nTP2: 0.3300\nTP3: Open 🚀\nSL: 0.2980",
+        "XRP LONG\nEntry: 0.5292\nTargets: 0.5358 - 0.5374 - null\nSL: 0.5127",
+        "APE Limit 4.578-4.57 Sl 4.437 TP 5.4, 5.96 collab with woods",
+        "SOL/USDT long\nEntry 240\nAlvo 1: 250\nAlvo 2 - Lua!: 263.10\nStop 238",
+    ],
+)
+def test_an_open_target_or_words_after_the_prices_are_not_a_missing_price(text: str) -> None:
+    assert isinstance(read_message(text), Signal)
