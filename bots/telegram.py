@@ -637,8 +637,12 @@ class TelegramBridge:
         author_id, can_trade = await self._author(message, channel)
 
         if isinstance(command, _Command) and command.name != "cancel":
-            if not is_edit:
-                self._enqueue(chat_id, lambda: self._run_command(message, command, author_id, can_trade))
+            if is_edit:
+                return
+            if command.name == "mode" and can_trade and command.args.lower() in MODES:
+                await self._switch_mode(message, command.args.lower(), author_id)
+                return
+            self._enqueue(chat_id, lambda: self._run_command(message, command, author_id, can_trade))
             return
         reply_to = self._reply_to(message)
         if isinstance(command, _Command):  # /cancel as a reply: the core reads it as "cancel"
@@ -817,6 +821,27 @@ class TelegramBridge:
                 await self._post(press.chat_id, reply, edit_message_id=bot_message_id)
             else:  # e.g. "that button belongs to nothing": said under the pressed message
                 await self._post(press.chat_id, reply, thread_to=bot_message_id)
+
+    async def _switch_mode(self, message: Message, mode: str, author_id: str) -> None:
+        """An admin's `/mode live|confirm|dry-run`, applied before its update is acknowledged.
+
+        Commands are not recorded as messages are, so a switch that was only queued would be lost in a
+        crash after the acknowledgement (an admin stopping live trading would find it trading on). It is
+        applied here instead, durably (the store), after everything this chat received before it: the
+        chat's queue is waited out first, so a call posted before the switch still goes in the old mode.
+        Only the answer is queued; a redelivery applies it again, which changes nothing.
+        """
+        core = self._core
+        if not isinstance(core, ChatCommands):
+            return
+        chat_id = str(message.chat.id)
+        queue = self._queues.get(chat_id)
+        if queue is not None:
+            await queue.join()
+        await core.set_mode(PLATFORM, chat_id, mode, actor=author_id)
+        _ = _tr(self._config.channel_for(PLATFORM, chat_id))
+        text = _("Mode is now {mode}.", mode=f"<b>{mode}</b>")
+        self._enqueue(chat_id, lambda: self._post_text(chat_id, message.message_id, text))
 
     async def _run_command(
         self, message: Message, command: _Command, author_id: str, can_trade: bool

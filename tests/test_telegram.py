@@ -1395,3 +1395,35 @@ async def test_replies_resumed_at_start_reach_every_chat_even_when_one_chat_refu
     finally:
         await restarted.stop()
     assert sorted(s.fields["coin"] for s in emulator.signals()) == ["BTC", "ETH"]
+
+
+async def test_a_mode_change_acknowledged_before_a_crash_is_not_lost(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """'/mode dry-run' queued behind a slow call, acknowledged, then the bridge dies: the switch must hold
+    (an admin stopping live trading must not find it trading on after a restart)."""
+    db = tmp_path / "bridge.sqlite"
+    fake.set_member(GROUP, ADMIN, "administrator")
+    first = Stack(fake, emulator, db, bridge_options={"drain_timeout_s": 0.1})
+    await first.start()
+    emulator.set_faults(latency_ms=1500)  # the call holds the chat while the command waits behind it
+    fake.push(message_update(group_message(GROUP, 20, CALL, user_id=ADMIN)))
+    switch = fake.push(message_update(group_message(GROUP, 21, "/mode dry-run", user_id=ADMIN)))
+    await fake.acknowledged(switch, timeout=20)  # Telegram will not deliver it again
+    await first.stop()  # dies: whatever is still queued is cut short
+    emulator.set_faults(latency_ms=0)
+
+    second = Stack(fake, emulator, db)
+    await second.start()
+    try:
+        assert second.service is not None
+        assert await second.service.mode_of("telegram", str(GROUP)) == "dry-run"
+        fake.push(message_update(group_message(GROUP, 22, OTHER_CALL, user_id=ADMIN)))
+        while True:
+            reply = await fake.next_call("sendMessage")
+            if reply.json("reply_parameters")["message_id"] == 22:
+                break
+        assert (reply.get("text") or "").startswith("🧪 Dry run: nothing was sent")
+    finally:
+        await second.stop()
+    assert [s.fields["coin"] for s in signals_of(emulator, "beta")] in ([], ["BTC"])  # never the ETH one
