@@ -114,6 +114,12 @@ def _ts(at: datetime | None = None) -> str:
 _FOREVER = "9999"
 
 
+def _clean(value: str) -> str:
+    """Text as both backends keep it: PostgreSQL refuses NUL in text, and a message that cannot be
+    recorded is never acknowledged (Telegram would deliver it again and again), so NUL becomes U+FFFD."""
+    return value.replace("\x00", "\ufffd")
+
+
 def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
@@ -824,7 +830,7 @@ class _SqlStore:
         """Record a received message once; returns the row and whether it is new."""
         # An edit without a version must not collide with the original (it would pass for a redelivery).
         version = message.edit_version or ("edit" if message.is_edit else "")
-        key = (message.platform, message.chat_id, message.message_id, version)
+        key = (_clean(message.platform), _clean(message.chat_id), _clean(message.message_id), _clean(version))
         async with self._tx() as tx:
             inserted = await tx.fetch(
                 f"""INSERT INTO messages (platform, chat_id, message_id, edit_version, author_id,
@@ -834,10 +840,10 @@ class _SqlStore:
                     RETURNING {_MESSAGE_COLUMNS}""",
                 (
                     *key,
-                    message.author_id,
+                    _clean(message.author_id),
                     int(message.author_can_trade),
-                    message.text,
-                    message.reply_to_message_id,
+                    _clean(message.text),
+                    None if message.reply_to_message_id is None else _clean(message.reply_to_message_id),
                     int(message.is_edit),
                     MessageState.ACCEPTED.value,
                     _ts(),
@@ -934,7 +940,7 @@ class _SqlStore:
     # -- button presses
     async def record_press(self, press: ButtonPress) -> tuple[StoredPress, bool]:
         """Record a received press once; returns the row and whether it is new."""
-        key = (press.platform, press.chat_id, press.press_id)
+        key = (_clean(press.platform), _clean(press.chat_id), _clean(press.press_id))
         async with self._tx() as tx:
             inserted = await tx.fetch(
                 f"""INSERT INTO presses (platform, chat_id, press_id, action_id, presser_id,
@@ -942,10 +948,10 @@ class _SqlStore:
                     ON CONFLICT (platform, chat_id, press_id) DO NOTHING RETURNING {_PRESS_COLUMNS}""",
                 (
                     *key,
-                    press.action_id,
-                    press.presser_id,
+                    _clean(press.action_id),
+                    _clean(press.presser_id),
                     int(press.presser_can_trade),
-                    press.message_id,
+                    None if press.message_id is None else _clean(press.message_id),
                     MessageState.ACCEPTED.value,
                     _ts(),
                 ),
@@ -1450,7 +1456,7 @@ class _SqlStore:
         async with self._tx() as tx:
             await tx.execute(
                 "INSERT INTO audit (at, platform, chat_id, actor, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                (_ts(), platform, chat_id, actor, action, detail),
+                (_ts(), platform, chat_id, _clean(actor), action, _clean(detail)),
             )
 
     async def audit_trail(

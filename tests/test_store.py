@@ -354,6 +354,19 @@ async def test_a_store_of_the_first_schema_is_migrated_and_keeps_its_data(
         await upgraded.aclose()
 
 
+async def test_a_nul_character_in_a_message_or_press_is_recorded_not_refused(store: Store) -> None:
+    """PostgreSQL refuses NUL in text; one such message must not stop a bridge that will not skip it
+    (Telegram's poll loop fetches an unrecorded update again and again)."""
+    odd = ChatMessage("telegram", "-100", "8", "42\x00", True, "BTC\x00 long 60k SL 58k")
+    row, new = await store.record_message(odd)
+    assert new and row.text == "BTC\ufffd long 60k SL 58k" and row.author_id == "42\ufffd"
+    _, new = await store.record_message(odd)
+    assert not new  # the same message again is still recognised
+    odd_press = ButtonPress("telegram", "-100", "cq-9", "confirm:1:send\x00", "42", True)
+    pressed, new = await store.record_press(odd_press)
+    assert new and pressed.action_id == "confirm:1:send\ufffd"
+
+
 async def test_chat_mode_override_is_set_replaced_and_removed(store: Store) -> None:
     assert await store.chat_mode("telegram", "-100") is None
     await store.set_chat_mode("telegram", "-100", "dry-run")

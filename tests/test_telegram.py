@@ -1427,3 +1427,20 @@ async def test_a_mode_change_acknowledged_before_a_crash_is_not_lost(
     finally:
         await second.stop()
     assert [s.fields["coin"] for s in signals_of(emulator, "beta")] in ([], ["BTC"])  # never the ETH one
+
+
+async def test_a_message_with_a_nul_character_does_not_stall_the_bot(
+    fake: FakeTelegram, emulator: EmulatorServer, tmp_path: Path, store_url: str
+) -> None:
+    """PostgreSQL refuses NUL in text; an update that can never be recorded would be fetched again and
+    again, and every chat behind it would wait for ever."""
+    running = Stack(fake, emulator, tmp_path / "unused.sqlite", store_url=store_url)
+    await running.start()
+    try:
+        fake.push(channel_post(CHANNEL, 10, "gm\x00 everyone"))
+        fake.push(channel_post(CHANNEL, 11, CALL))
+        reply = await fake.next_call("sendMessage", timeout=15)
+        assert reply.json("reply_parameters")["message_id"] == 11
+    finally:
+        await running.stop()
+    assert [s.fields["coin"] for s in signals_of(emulator, "alpha")] == ["BTC"]
