@@ -144,7 +144,8 @@ def walk(tokens: list[Token], text: str) -> Walk:
         in_paren, pure = paren_groups(toks)
         outside_types = {t.type for i, t in enumerate(toks) if not in_paren[i]}
         has_label = not outside_types.isdisjoint(LABEL_ROLE)
-        history = "PREVIOUS" in outside_types or any(t.type == "PREVIOUS" for t in toks)
+        # "Previous Stop Price - 0.555" is history; "(was 95,800)" is a note of its own group only
+        history = "PREVIOUS" in outside_types
         if current is not None and (
             not current.strong or (not has_label and not outside_types <= VALUE_TYPES)
         ):

@@ -69,7 +69,7 @@ ENTRY_SPAN = Decimal(3)
 _LEAD_OK = frozenset({
     "signal", "trade", "trades", "position", "positions", "the", "my", "our", "this", "all", "and",
     "please", "pls", "now", "vip", "update", "order", "orders", "spot", "futures", "trader", "add",
-    "adding", "added", "new", "set", "kindly", "guys", "everyone", "team", "note", "activate",
+    "adding", "added", "new", "set", "kindly", "guys", "everyone", "team", "note", "activate", "fully",
 })
 # Words allowed between a keyword and its price: "DCA at 55k", "Move stops to 21.4", "SL now 59k".
 _CONNECTORS = frozenset(
@@ -107,6 +107,8 @@ _FIRST_PERSON = re.compile(
 _HEDGED = re.compile(
     r"(?<![\w'])(?:could|would|might|maybe|perhaps|possibly|possible|potential)(?![\w'])", re.IGNORECASE
 )
+# "Closing #SOL here at 182": the price is where it is done now, a reference
+_HERE = re.compile(r"(?<![A-Za-z])here(?![A-Za-z])[ \t]*(?=at|@)", re.IGNORECASE)
 # "at 3500", "@ 96000", "at TP1", "near target 2": where a close is meant to happen, later
 _AT_PRICE = re.compile(
     r"(?:(?<![A-Za-z])(?:at|near|around|on)(?![A-Za-z])|@)[ \t]*(?:\$?[ \t]?\d|(?:tp|target)[ \t]*\d)",
@@ -115,6 +117,10 @@ _AT_PRICE = re.compile(
 # "Long above 45k with target 48k": an entry on a breakout, in a sentence ("Long above: 12$" is a label)
 _BREAKOUT = re.compile(
     r"(?<![A-Za-z])(?:long|short|buy|sell)[ \t]+(?:above|below|over|under)[ \t]+\$?\d", re.IGNORECASE
+)
+# A clause that makes what follows it conditional ("If it dips, cancel"; "when TP1 hits, close half").
+_CONDITION_CLAUSE = re.compile(
+    r"(?<![A-Za-z])(?:if|when|once|unless|until|after|before|in case)(?![A-Za-z])", re.IGNORECASE
 )
 _CONDITIONAL = re.compile(r"\W*(?:if|when|once|in case)(?![A-Za-z])", re.IGNORECASE)
 _ZERO_GROUP = re.compile(r"\$?\d{1,3}\.000\$?")
@@ -257,6 +263,12 @@ def _table_words(role: str, base: re.Pattern[str], aliases: Aliases) -> re.Patte
 def _half(aliases: Aliases = ()) -> re.Pattern[str]:
     """A close of half the position, in any language of the tables ("take half", "平仓一半")."""
     return _table_words("half", _HALF, aliases)
+
+
+@lru_cache(maxsize=64)
+def _adds(aliases: Aliases = ()) -> re.Pattern[str]:
+    """One more target, in any language of the tables ("Add TP: 0.98", "Добавляем цель 0.0095")."""
+    return _table_words("target_add", _ADDED, aliases)
 
 
 @lru_cache(maxsize=64)
@@ -546,9 +558,18 @@ class _Reader:
         return False
 
     def split_glued_sides(self, tokens: list[Token]) -> list[Token]:
-        """"(20xSHORT)", "10xLONG": a leverage glued to the side word is two items, not one word."""
+        """"(20xSHORT)", "10xLONG": a leverage glued to the side word is two items, not one word.  And
+        "#MOVE", "#DYDX": a tagged word that is a known ticker is the coin, not the keyword or exchange of
+        that spelling (a tagged side, "#LONG", stays the side)."""
         out: list[Token] = []
         for tok in tokens:
+            text = str(tok)
+            if (
+                tok.type in _KEYWORDS and tok.type not in ("LONG", "SHORT") and text[:1] in "#$"
+                and coins().is_ticker(text[1:])
+            ):
+                out.append(Token.new_borrow_pos("SYMBOL", text, tok))
+                continue
             glued = _GLUED_SIDE.fullmatch(str(tok)) if tok.type == "WORD" else None
             if glued is None:
                 out.append(tok)
@@ -608,7 +629,10 @@ class _Reader:
             # "bought ETH at 2200 in 2023", "since 2021", "March 2024": a trade placed in a named year is
             # history (or a long-term view), not an order now; the year is no price either
             return Chatter()
-        if any(t.type == "RMULT" for line in w.lines.values() for t in line) and not f("ENTRY"):
+        if any(
+            t.type == "RMULT" and not _paren_groups(line)[0][i]  # "SL 326 (1R = 2.4%)": a note
+            for line in w.lines.values() for i, t in enumerate(line)
+        ) and not f("ENTRY"):
             return Chatter()  # "тейк 0.89R": a result in R
         if "?" in self.norm.text and (
             _QUESTION_END.search(self.norm.text) or "?" in self.norm.text.split("\n", 1)[0]
@@ -675,7 +699,8 @@ class _Reader:
         if (
             w.update_word is not None and not f("NEWSIGNAL") and self.leads(w.update_word, w, coin)
             and len(targets) == 1 and indexed and indexed[0].index != 1 and not label_entries
-            and not _ADDED.search(self.norm.text)  # "New target added: TP5 1.95" adds, changes nothing
+            # "New target added: TP5 1.95" adds, changes nothing
+            and not _adds(self.aliases).search(self.norm.text)
         ):
             raise _Refuse(
                 "a change of {label} alone cannot be sent; restate all targets from TP1",
@@ -739,7 +764,9 @@ class _Reader:
         if close_word is not None and not (f("STOP") and not f("MOVE") and not f("BREAKEVEN")):
             self.one_coin(w)
             later = _AT_PRICE.search(self.norm.text, int(close_word.end_pos or _pos(close_word)))
-            if later is not None and not f("MARKET"):
+            here = _HERE.search(self.norm.text, int(close_word.end_pos or _pos(close_word)))
+            now_here = here is not None and later is not None and here.end() >= later.start()
+            if later is not None and not f("MARKET") and not now_here:
                 # "Close 50% at TP1", "Close BTC at 96000": a close for later, at a price; a market close
                 # now would be the wrong order
                 raise _Refuse(
@@ -751,7 +778,11 @@ class _Reader:
         if close_word is not None:
             return Chatter()  # "Closed at stoploss": the stop already did it
         stop_word = self.leading(w, "STOP", coin) or self.leading(w, "MOVE", coin)
-        entry_label_only = any(x.strong for x in fields_by.get("ENTRY", [])) and not entries
+        # "move SL → entry": the word of the entry, not a direction word ("Lower SL to 2.31 for the XRP
+        # short")
+        entry_label_only = any(
+            x.strong and x.label is not None and x.label.type == "ENTRY" for x in fields_by.get("ENTRY", [])
+        ) and not entries
         if (stop_word is not None or f("TRAILING")) and any(
             not self.conditional(w, t) for t in w.flags.get("CLOSE", [])
         ):
@@ -779,6 +810,8 @@ class _Reader:
             if len(prices) == 1 and self.plainly_follows(w, dca_word, prices[0].token):
                 return Dca(coin=coin, price=prices[0].price, multiplier=self.multiplier(w))  # type: ignore[arg-type]
         tp_word = self.leading(w, "TARGET_IDX", coin)
+        if tp_word is None and _adds(self.aliases).search(self.norm.text):
+            tp_word = self.leading(w, "TARGET", coin)  # "Add TP: 0.98", "Добавляем цель 0.0095"
         if targets and tp_word is not None and not entries and not stop_prices and not f("RESULT"):
             if len(targets) == 1 and self.plainly_follows(w, tp_word, targets[0].token):
                 v = targets[0]
@@ -788,7 +821,7 @@ class _Reader:
                         "is {percent} the share to sell at this target, or the gain? "
                         "write the share as 'TP4 70000 - 25%'", loose[0], percent=str(loose[0]).strip(),
                     )
-                if f("MOVE") or w.update_word is not None and not _ADDED.search(self.norm.text):
+                if f("MOVE") or w.update_word is not None and not _adds(self.aliases).search(self.norm.text):
                     # "Set TP1 to 3500": a change of a target already there, not one more target
                     label = str(tp_word).strip()
                     raise _Refuse(
@@ -930,10 +963,23 @@ class _Reader:
     def leads(self, tok: Token, w: _Walk, coin: str | None) -> bool:
         """Does the keyword open its sentence?  Only a coin, a pair, direction words or words such as
         "signal" may come before it on its line ("#TRXUSDT Signal Closed", "Close TRB", "ETH | Stops
-        moved to BE"), not free words ("a daily close above", "don't cancel")."""
+        moved to BE"), not free words ("a daily close above", "don't cancel").  A clause before a comma
+        or a dash counts for nothing ("Entry not triggered, cancel #TIA"), unless it is a condition ("If it
+        dips, cancel"): then the action is conditional and does not lead."""
+        text = self.norm.text
+        line_start = text.rfind("\n", 0, _pos(tok)) + 1
+        cut = max(text.rfind(mark, line_start, _pos(tok)) for mark in (", ", "; ", " — ", " - ", " – "))
+        if cut > line_start and not _CONDITION_CLAUSE.search(text, line_start, cut):
+            line_start = cut
         for before in w.lines.get(int(tok.line or 0), []):
+            if _pos(before) < line_start:
+                continue
             if before is tok or _pos(before) >= _pos(tok):
                 return True
+            if before.type == "WORD" and str(before) in ("a", "A", "I"):
+                # "a 10% move against you": a noun in a sentence; "I close": a person talking ("ℹ️" reads
+                # as a lower-case "i": a decoration)
+                return False
             if before.type != "WORD" or len(str(before)) < 2:
                 continue
             word = str(before).lower()
@@ -955,7 +1001,9 @@ class _Reader:
         for line in w.lines.values():
             for tok in line:
                 if _pos(label) < _pos(tok) < _pos(value) and tok.type == "WORD":
-                    if str(tok).lower() not in _connectors(self.aliases) and len(str(tok)) > 1:
+                    if str(tok).lower() not in _connectors(self.aliases) and len(str(tok)) > 1 and not (
+                        self.ticker(tok)  # "Modify entry for LINK: 13.90"
+                    ):
                         return False
         return True
 
@@ -1296,7 +1344,7 @@ class _Reader:
                 continue  # "No SL, manage your risk", "без стопа": no stop, said plainly
             after = [t for t in w.lines.get(x.line, []) if _pos(t) > _pos(x.label)]
             # a price right after the label that the layout gave to something else is a misreading too
-            if not after or after[0].type in ("WORD", "BADNUM", "PRICE", "PRICE_K"):
+            if not after or after[0].type in ("WORD", "BADNUM", "PRICE", "PRICE_K", "BREAKEVEN"):
                 raise _Refuse("the stop has no price", after[0] if after else x.label,
                               ("a stop price such as 'SL 58000'",))
 
