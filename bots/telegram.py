@@ -256,6 +256,7 @@ class TelegramBridge:
         self._watchdog: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._webhook_error = ""  # Telegram's last delivery error, logged once per change
+        self._registered_url = ""  # the webhook URL as Telegram reports it after our setWebhook
         self._queues: dict[str, asyncio.Queue[Callable[[], Awaitable[None]]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._admins: dict[tuple[str, str], tuple[bool, float]] = {}
@@ -541,6 +542,13 @@ class TelegramBridge:
             # the call it amends. Each delivery costs only a record, so one connection keeps up.
             max_connections=1,
         )
+        # What Telegram reports back is the baseline the watch compares with (should Telegram ever
+        # normalise the URL, a difference in spelling must not read as "taken away").
+        self._registered_url = self._webhook_url
+        try:
+            self._registered_url = (await self.bot.get_webhook_info()).url or self._webhook_url
+        except TelegramError as exc:
+            log.warning("telegram: could not read the webhook registration back: %s", exc)
         log.info("telegram: webhook listening on %s%s", self._webhook_listen, path)
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
@@ -599,7 +607,7 @@ class TelegramBridge:
         except TelegramError as exc:  # Telegram unreachable for a moment: the next check tells more
             log.warning("telegram: could not check the webhook registration: %s", exc)
             return None
-        if info.url != self._webhook_url:
+        if info.url != self._registered_url:
             now = f"set to {redact(info.url)}" if info.url else "deleted"
             return (
                 "the webhook registered with Telegram was "

@@ -21,7 +21,8 @@ What a test can do with it:
 - `await post_webhook(update)` delivers an update to the webhook the bot registered with `setWebhook`,
   with the secret header it registered (or another one), and returns the HTTP status.
 - `replace_webhook(url)` plays another process using the same token (`setWebhook` elsewhere, or
-  `deleteWebhook` with ""); `delivery_error` is what `getWebhookInfo` reports as its last error.
+  `deleteWebhook` with ""); `delivery_error` is what `getWebhookInfo` reports as its last error;
+  `spell_url` rewrites the URL `setWebhook` registers (as a server that normalises it would).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +94,7 @@ class FakeTelegram:
         self.allowed_updates: list[str] | None = None
         self.delivery_error = ""  # getWebhookInfo's last_error_message
         self.kicked_from: set[str] = set()  # chats where sendMessage answers 403 (the bot was removed)
+        self.spell_url: Callable[[str], str] = lambda url: url  # how getWebhookInfo writes a set URL
         self._updates: list[JSON] = []
         self._confirmed = 0  # every update_id below this has been confirmed by an offset
         self._update_ids = itertools.count(1)
@@ -326,7 +329,7 @@ class FakeTelegram:
         return True
 
     async def _m_setwebhook(self, params: dict[str, str]) -> Any:
-        self.webhook_url = params["url"]
+        self.webhook_url = self.spell_url(params["url"])
         self.webhook_secret = params.get("secret_token")
         if "allowed_updates" in params:
             self.allowed_updates = json.loads(params["allowed_updates"])

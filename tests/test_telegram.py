@@ -1444,3 +1444,19 @@ async def test_a_message_with_a_nul_character_does_not_stall_the_bot(
     finally:
         await running.stop()
     assert [s.fields["coin"] for s in signals_of(emulator, "alpha")] == ["BTC"]
+
+
+async def test_adapter_only_a_webhook_url_telegram_spells_differently_is_still_ours(
+    fake: FakeTelegram,
+) -> None:
+    fake.spell_url = lambda url: url.replace("bot.example.com/", "bot.example.com:443/")
+    bridge, _ = await _webhook_bridge(fake, ScriptedCore())
+    try:
+        waiting = asyncio.ensure_future(bridge.wait())
+        for _ in range(4):  # the read-back at start, then the watch's checks
+            await fake.next_call("getWebhookInfo")
+        assert not waiting.done()
+        bridge.request_stop()
+        await asyncio.wait_for(waiting, 10)
+    finally:
+        await bridge.stop()
