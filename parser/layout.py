@@ -310,7 +310,7 @@ def _sentence_break(text: str, before: Token, after: Token) -> bool:
 
 def _lev_range(low: Token, sep: Token, high: Token) -> bool:
     """"5x - 10x", "3-10X", "2/5x": a leverage range.  Not "SL 3620 | 20x" (a price, then the leverage)."""
-    if sep.type != "DASH" and str(sep) != "/":
+    if sep.type != "DASH" and str(sep) != "/" and str(sep).lower() != "to":  # "Cross 20× To 50×"
         return False
     if low.type == "LEVX":
         return True

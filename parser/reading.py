@@ -470,7 +470,7 @@ class _Reader:
                 "the message could not be read: {error}", {"error": type(exc).__name__},
                 line=line, column=column,
             )
-        if "\U0001F3AF" in self.norm.text or "\U0001F6D1" in self.norm.text:
+        if "\U0001F3AF" in self.norm.text or "\U0001F6D1" in self.norm.text or "\u26D4" in self.norm.text:
             # an emoji is a label only right before its price ("🎯 97000"); "🛑 Close all 🛑" is decoration
             tokens = [
                 Token.new_borrow_pos(_EMOJI_LABELS[t.type], t, t) if t.type in _EMOJI_LABELS else t
@@ -712,7 +712,9 @@ class _Reader:
         rebuy_word = self.leading(w, "REBUY", coin)
         if rebuy_word is not None and (rebuys or entries) and not f("NEWSIGNAL"):
             return self.rebuy(w, coin, rebuys or entries, rebuy_word)
-        if coin and (entries or market) and (stop_prices or targets or stop_percents):
+        sided = f("LONG") or f("SHORT") or f("ENTRY") or f("SELL") or f("SPOT") or bool(label_entries)
+        if coin and (entries or (market and sided)) and (stop_prices or targets or stop_percents):
+            # a market entry needs a word of a call: "move stop to entry now" is no call
             if not targets and closes and stop_prices:
                 targets = closes  # "Close 33660 31500 29700" under a call: the targets
             elif closes and not stop_prices:
@@ -1003,6 +1005,7 @@ class _Reader:
                 if _pos(label) < _pos(tok) < _pos(value) and tok.type == "WORD":
                     if str(tok).lower() not in _connectors(self.aliases) and len(str(tok)) > 1 and not (
                         self.ticker(tok)  # "Modify entry for LINK: 13.90"
+                        or _adds(self.aliases).fullmatch(str(tok))  # "TP4 added: 0.945"
                     ):
                         return False
         return True
@@ -1396,7 +1399,9 @@ class _Reader:
             if re.match(r"[!?.]*[ \t]*[:：]", text[m.end() : limit]):
                 continue  # "Alvo 6 - Lua!: 263.10": a word of the label, before its colon
             before = text[begin:at].rstrip()
-            slot = not before or before[-1] in ":-–—/|,，、;"
+            # right after the label's colon or a list separator ("TP2: soon", "63000 - later"); not a header
+            # ("НОВАЯ ЦЕЛЬ РОСТА": the word of the label's own line with no colon)
+            slot = bool(before) and before[-1] in ":-–—/|,，、;"
             if slot and len(word) > 1 and not self.filler(word):
                 return word, token
         return None

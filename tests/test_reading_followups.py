@@ -110,3 +110,51 @@ def test_an_r_multiple_in_parentheses_is_a_note_not_a_result() -> None:
     reading = read_message("Short $AAVE @ 318.5\nTP 309 / 301\nSL 326 (1R = 2.4%)")
     assert isinstance(reading, Signal), reading
     assert reading.entry.prices == (D("318.5"),)
+
+
+def test_a_leverage_range_written_with_to_gives_no_single_leverage() -> None:
+    text = "📍Coin #ZRO/USDT\nPosition: LONG\nLeverage:  Cross 20× To 50×\nEntries: 3.512 - 3.405\n"
+    reading = read_message(text + "Targets: 3.58, 3.65\nStop Loss: 3.29")
+    assert isinstance(reading, Signal), reading
+    assert reading.leverage is None
+
+
+@pytest.mark.parametrize("line", ["Size: 0.01", "Margin: $ 50"])
+def test_an_amount_of_the_traders_own_is_no_price_of_the_call(line: str) -> None:
+    reading = read_message(f"LONG SEI\nEntry: 0.1842\nTP: 0.1905\nSL: 0.1788\n{line}")
+    assert isinstance(reading, Signal), reading
+    assert reading.invest is None and [t.price for t in reading.targets] == [D("0.1905")]
+
+
+def test_a_no_entry_sign_before_a_price_is_the_stop() -> None:
+    reading = read_message("🔴 SHORT #TON\n📍Entry: 5.62 - 5.70\n🎯 5.51\n🎯 5.40\n⛔️ 5.84")
+    assert isinstance(reading, Signal), reading
+    assert reading.stop_loss == D("5.84")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Сетап по SOL 🔴\nТВХ: 182-184\nТП1: 178\nТП2: 174\nСЛ: 187", Signal),
+        ("Спот #KAS\nЗакупка: 0.1180 - 0.1120\nФиксация: 0.128 / 0.136 / 0.149\nСтоп: 0.1055", Signal),
+        ("Accumulate #DOT/USDT between 4.20 and 3.95\n\nTargets 4.60 | 5.10\n\nStop below 3.70", Signal),
+        ("TP4 added: 0.945", AddTakeProfit),
+        ("Тейки по AVAX обновлены: 27,5 / 28,9", UpdatePrices),
+    ],
+)
+def test_more_ways_to_write_entries_targets_and_updates(text: str, kind: type) -> None:
+    assert isinstance(read_message(text), kind), read_message(text)
+
+
+def test_cut_half_closes_half() -> None:
+    assert read_message("cut half the SOL here") == ClosePosition(coin="SOL", percent=D(50))
+
+
+def test_a_stop_to_entry_after_a_target_report_with_now_is_no_new_call() -> None:
+    reading = read_message("#TRB/USDT Take-Profit target 1 ✅ — move stop to entry now")
+    assert reading == MoveStop(coin="TRB", to_entry=True)
+
+
+def test_a_target_header_word_without_a_colon_is_no_missing_price() -> None:
+    text = "**Тикер:** ETHUSDT\n🟢 **НОВАЯ ЦЕЛЬ РОСТА** 🟢\n**Вход:** 2033\n**Тейки:** 2034-2035\n**Стоп:** 2030"
+    assert not isinstance(read_message(text), Refusal) or "target price" not in read_message(text).message
