@@ -156,5 +156,8 @@ def test_a_stop_to_entry_after_a_target_report_with_now_is_no_new_call() -> None
 
 
 def test_a_target_header_word_without_a_colon_is_no_missing_price() -> None:
-    text = "**Тикер:** ETHUSDT\n🟢 **НОВАЯ ЦЕЛЬ РОСТА** 🟢\n**Вход:** 2033\n**Тейки:** 2034-2035\n**Стоп:** 2030"
+    text = (
+        "**Тикер:** ETHUSDT\n🟢 **НОВАЯ ЦЕЛЬ РОСТА** 🟢\n"
+        "**Вход:** 2033\n**Тейки:** 2034-2035\n**Стоп:** 2030"
+    )
     assert not isinstance(read_message(text), Refusal) or "target price" not in read_message(text).message
