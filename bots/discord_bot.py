@@ -721,7 +721,19 @@ class DiscordBridge:
                 _("Something went wrong inside the bridge; the details are in its log."), ephemeral=True
             )
             raise
-        await interaction.response.defer()  # acknowledges the press; the outcome edits the message below
+        try:
+            await interaction.response.defer()  # acknowledges the press; the outcome edits the message below
+        except discord.HTTPException as exc:
+            # The press is recorded: it is decided all the same, and the outcome edits the prompt directly
+            # (the interaction, unanswered, can no longer be used for it).
+            log.warning(
+                "discord: press %s could not be acknowledged (%s %s); handling it anyway",
+                press.press_id,
+                exc.status,
+                exc.text,
+            )
+            await self._handle_unacknowledged_press(interaction, press)
+            return
         await self._resumed.wait()
         async with self._lock(channel.chat_id):
             replies = await self._core.handle_press(press)
@@ -757,6 +769,30 @@ class DiscordBridge:
                 if target is not None:
                     self._reply_ids[(channel.chat_id, target)] = posted
                     await self._core.reply_posted(PLATFORM, channel.chat_id, target, str(posted))
+
+
+    async def _handle_unacknowledged_press(
+        self, interaction: discord.Interaction, press: ButtonPress
+    ) -> None:
+        await self._resumed.wait()
+        async with self._lock(press.chat_id):
+            replies = await self._core.handle_press(press)
+            channel = interaction.channel
+            if not isinstance(channel, discord.abc.Messageable):
+                return
+            # What only the presser was to see (an unknown button) has nowhere private to go now.
+            public = [r for r in replies if r.edits_reply_for is not None or not r.is_error]
+            answered = next((r.reply_to_message_id for r in public if r.reply_to_message_id), None)
+            source = ChatMessage(
+                platform=PLATFORM,
+                chat_id=press.chat_id,
+                message_id=answered or press.message_id or press.press_id,
+                author_id=press.presser_id,
+                author_can_trade=press.presser_can_trade,
+                text=press.action_id,
+                edit_version=f"press:{press.press_id}",  # its own nonce, never the prompt's
+            )
+            await self._post(channel, source, public)
 
 
 _NOT_A_POSTER_PRESS = N_("Only the channel's signal posters can confirm or discard a signal.")

@@ -922,3 +922,28 @@ async def test_a_shared_store_workers_call_cut_off_mid_send_is_reported_by_a_swe
         await service.aclose()
     assert reply["content"].startswith("⚠️ Outcome unknown"), reply
     assert world.signals() == []  # never re-sent
+
+
+async def test_a_press_whose_acknowledgement_fails_is_still_handled(start_world: Start) -> None:
+    """Recorded first, so a failed ack (the interaction expired on Discord's side) loses nothing: the
+    press is decided all the same and the outcome replaces the prompt."""
+    world = await start_world(mode="confirm")
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    prompt = await world.reply_to(call)
+    send = prompt["components"][0]["components"][0]["custom_id"]
+    world.fake.fail_next("POST", r"/interactions/\d+/[^/]+/callback", status=404)
+    await world.fake.press_button(int(prompt["id"]), world.moderator, send)
+
+    def sent() -> list[EmulatedSignal]:
+        world.check_alive()
+        return world.signals()
+
+    [signal] = await world.fake.wait_for(sent)
+    assert signal.fields["coin"] == "BTC"
+    outcome = await world.fake.wait_for(
+        lambda: (
+            world.fake.messages[int(prompt["id"])]["components"] == []
+            and world.fake.messages[int(prompt["id"])]
+        )
+    )
+    assert outcome["embeds"][0]["title"].startswith("Signal created")
