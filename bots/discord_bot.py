@@ -616,7 +616,24 @@ class DiscordBridge:
         await self._core.accept(message)
         # The API call may take longer than Discord's 3 s. A refusal for someone who may not trade is
         # theirs alone to see; everything else answers in the channel like a message reply.
-        await interaction.response.defer(thinking=True, ephemeral=not message.author_can_trade)
+        try:
+            await interaction.response.defer(thinking=True, ephemeral=not message.author_can_trade)
+        except discord.HTTPException as exc:
+            # Recorded already: handled now, not by the next start's `resume` long after the member, told
+            # the command failed, has posted the call again (it would be traded twice).
+            log.warning(
+                "discord: command %s could not be acknowledged (%s %s); handling it anyway",
+                message.message_id,
+                exc.status,
+                exc.text,
+            )
+            await self._resumed.wait()
+            async with self._lock(message.chat_id):
+                replies = await self._core.handle(message)
+                channel_obj = interaction.channel
+                if message.author_can_trade and isinstance(channel_obj, discord.abc.Messageable):
+                    await self._post(channel_obj, message, replies)  # in the channel: nowhere else now
+            return
         await self._resumed.wait()
         async with self._lock(message.chat_id):
             try:

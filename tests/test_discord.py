@@ -947,3 +947,23 @@ async def test_a_press_whose_acknowledgement_fails_is_still_handled(start_world:
         )
     )
     assert outcome["embeds"][0]["title"].startswith("Signal created")
+
+
+async def test_a_slash_call_whose_acknowledgement_fails_is_handled_now_not_after_a_restart(
+    start_world: Start,
+) -> None:
+    """Recorded before the ack: left alone when the ack fails, it would be traded at the next start,
+    long after the member, seeing "the application did not respond", had posted it again (two trades)."""
+    world = await start_world()
+    world.fake.fail_next("POST", r"/interactions/\d+/[^/]+/callback", status=404)
+    await world.fake.slash_command(world.signals_channel, world.trader, "signal", {"text": CALL})
+
+    def answered() -> dict[str, Any] | None:
+        world.check_alive()
+        return next((m for m in world.fake.bot_messages() if m.get("embeds")), None)
+
+    answer = await world.fake.wait_for(answered)
+    assert answer["embeds"][0]["title"].startswith("Signal created")  # said in the channel instead
+    [signal] = world.signals()
+    assert signal.fields["coin"] == "BTC"
+    assert await world.service.resume("discord") == []  # nothing left for a restart to trade again
