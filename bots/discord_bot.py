@@ -25,8 +25,8 @@ import hashlib
 import logging
 import re
 from collections import deque
-from collections.abc import Awaitable, Iterable, Sequence
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, Literal, TypeVar
 
 import discord
 import yarl
@@ -45,6 +45,7 @@ BUTTON_PREFIX = "signal-bridge:"
 SWEEP_EVERY_S = 60.0
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # https://discord.com/channels/<guild>/<channel>/<message> (also ptb./canary. and discordapp.com)
 _MESSAGE_LINK = re.compile(
@@ -433,7 +434,7 @@ class DiscordBridge:
             return  # handled by `resume` at the next start
         await self._resumed.wait()
         async with self._lock(message.chat_id):  # one message at a time per chat, in arrival order
-            replies = await self._core.handle(message)
+            replies = await self._again_on_failure(lambda: self._core.handle(message), message)
             await self._post(channel, message, replies)
 
     async def _accept(self, message: ChatMessage) -> None:
@@ -442,27 +443,39 @@ class DiscordBridge:
         Discord never delivers a gateway event twice, so unlike Telegram's offset there is nothing to fall
         back on: the record is the only copy of the message.
         """
+        await self._again_on_failure(lambda: self._core.accept(message), message, recording=True)
+
+    async def _again_on_failure(
+        self, work: Callable[[], Awaitable[_T]], message: ChatMessage, *, recording: bool = False
+    ) -> _T:
+        """`work` (recording or handling `message`), tried again for up to `accept_retry_s` when it fails.
+
+        Handling is tried again too: a recorded message given up on would wait for the next start's
+        `resume` and be traded then, after the poster, hearing nothing, had posted it again. Both are safe
+        to repeat: the core records a message once and acts on it once.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._accept_retry_s
         delay = 0.1
         while True:
             try:
-                await self._core.accept(message)
-                return
+                return await work()
             except Exception as exc:
                 if loop.time() + delay > deadline:
                     log.error(
-                        "discord: message %s/%s could not be recorded for %.0fs; it is lost: %s",
+                        "discord: message %s/%s could not be %s for %.0fs: %s",
                         message.chat_id,
                         message.message_id,
+                        "recorded; it is lost" if recording else "handled; it waits for the next start",
                         self._accept_retry_s,
                         exc,
                     )
                     raise
                 log.warning(
-                    "discord: message %s/%s not recorded yet (%s); trying again in %.1fs",
+                    "discord: message %s/%s not %s yet (%s); trying again in %.1fs",
                     message.chat_id,
                     message.message_id,
+                    "recorded" if recording else "handled",
                     exc,
                     delay,
                 )

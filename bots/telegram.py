@@ -81,6 +81,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_CHECK_S = 30.0
 # How often work abandoned by a dead worker of a shared store is taken up (`core.resume(sweep=True)`).
 SWEEP_EVERY_S = 60.0
+# How long an acknowledged message or press is tried again when the core fails (the store restarting).
+HANDLE_RETRY_S = 60.0
 MODES = ("live", "confirm", "dry-run")
 MAX_TEXT = 4096  # Telegram's limit for a message text
 
@@ -819,12 +821,36 @@ class TelegramBridge:
                 queue.task_done()
 
     async def _handle(self, message: ChatMessage) -> None:
-        for reply in await self._core.handle(message):
+        for reply in await self._again_on_failure(
+            lambda: self._core.handle(message), f"message {message.chat_id}/{message.message_id}"
+        ):
             await self._post(message.chat_id, reply)
+
+    async def _again_on_failure(
+        self, work: Callable[[], Awaitable[list[BotReply]]], what: str
+    ) -> list[BotReply]:
+        """`core.handle` / `handle_press`, tried again for up to `HANDLE_RETRY_S` when it fails (a store
+        restarting). It is acknowledged already: given up, it would wait for the next start's `resume`
+        and be traded then, after the admin, hearing nothing, had posted it again. Trying again is safe:
+        the core acts on a message once (a second attempt after its claim returns nothing)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + HANDLE_RETRY_S
+        delay = 0.1
+        while True:
+            try:
+                return await work()
+            except Exception as exc:
+                if loop.time() + delay > deadline:
+                    raise
+                log.warning("telegram: %s not handled yet (%s); trying again in %.1fs", what, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def _press(self, press: ButtonPress) -> None:
         bot_message_id = _message_id(press.message_id)
-        for reply in await self._core.handle_press(press):
+        for reply in await self._again_on_failure(
+            lambda: self._core.handle_press(press), f"press {press.chat_id}/{press.press_id}"
+        ):
             if reply.edits_reply_for is not None:
                 await self._post(press.chat_id, reply, edit_message_id=bot_message_id)
             else:  # e.g. "that button belongs to nothing": said under the pressed message

@@ -967,3 +967,25 @@ async def test_a_slash_call_whose_acknowledgement_fails_is_handled_now_not_after
     [signal] = world.signals()
     assert signal.fields["coin"] == "BTC"
     assert await world.service.resume("discord") == []  # nothing left for a restart to trade again
+
+
+async def test_a_message_whose_handling_hits_a_store_blip_is_handled_now_not_after_a_restart(
+    start_world: Start,
+) -> None:
+    world = await start_world()
+    store = world.service.store
+    claim = store.claim_message
+    failures = [ConnectionError("the store restarts")]
+
+    async def flaky(row_id: int, stale_before: Any = None) -> bool:
+        if failures:
+            raise failures.pop(0)
+        return await claim(row_id, stale_before)
+
+    store.claim_message = flaky  # type: ignore[method-assign]
+    call = await world.fake.post_message(world.signals_channel, world.trader, CALL)
+    reply = await world.reply_to(call)
+    assert failures == []
+    assert reply["embeds"][0]["title"].startswith("Signal created")
+    [signal] = world.signals()
+    assert signal.fields["coin"] == "BTC"

@@ -1460,3 +1460,27 @@ async def test_adapter_only_a_webhook_url_telegram_spells_differently_is_still_o
         await asyncio.wait_for(waiting, 10)
     finally:
         await bridge.stop()
+
+
+async def test_a_message_whose_handling_hits_a_store_blip_is_handled_now_not_after_a_restart(
+    fake: FakeTelegram, stack: Stack
+) -> None:
+    """Recorded and acknowledged, then the store fails for a moment before the message is claimed: left
+    alone it would wait for the next start (and be traded then, after the admin, hearing nothing, had
+    posted it again)."""
+    assert stack.service is not None
+    store = stack.service.store
+    claim = store.claim_message
+    failures = [ConnectionError("the store restarts")]
+
+    async def flaky(row_id: int, stale_before: Any = None) -> bool:
+        if failures:
+            raise failures.pop(0)
+        return await claim(row_id, stale_before)
+
+    store.claim_message = flaky  # type: ignore[method-assign]
+    fake.push(channel_post(CHANNEL, 10, CALL))
+    reply = await fake.next_call("sendMessage", timeout=15)
+    assert reply.json("reply_parameters")["message_id"] == 10
+    assert failures == []
+    assert [s.fields["coin"] for s in signals_of(stack.emulator, "alpha")] == ["BTC"]
