@@ -45,13 +45,30 @@ def test_a_stop_price_with_letters_glued_to_it_is_refused(lang: str) -> None:
     assert read_message(card(lang, sl="58000abc")).kind == "error"
 
 
-@pytest.mark.xfail(strict=False, reason="R12: a word among a target label's values is dropped (requests.md)")
-@pytest.mark.parametrize("lang", sorted(LAYOUTS))
+# In a space-separated target list ("Target: 63000 nanti") a word after the last price reads as a remark on
+# that line, not as a missing second target: these four layouts still send TP1 alone (open, R12).
+_SPACE_SEPARATED_TARGETS = {"id", "sv", "uk", "vi"}
+
+
+def _word_cases() -> list[object]:
+    return [
+        pytest.param(
+            lang,
+            marks=pytest.mark.xfail(
+                strict=True, reason="R12: a word after a space-separated target list reads as a remark"
+            ),
+        )
+        if lang in _SPACE_SEPARATED_TARGETS
+        else lang
+        for lang in sorted(LAYOUTS)
+    ]
+
+
+@pytest.mark.parametrize("lang", _word_cases())
 def test_a_word_where_a_target_price_must_be_is_refused(lang: str) -> None:
     assert read_message(card(lang, tp2=WORDS[lang])).kind == "error"
 
 
-@pytest.mark.xfail(strict=False, reason="R12: '6500o' (a typo) among the targets is dropped (requests.md)")
 @pytest.mark.parametrize("lang", sorted(LAYOUTS))
 def test_a_target_price_with_a_letter_for_a_digit_is_refused(lang: str) -> None:
     assert read_message(card(lang, tp2="6500o")).kind == "error"
