@@ -122,6 +122,12 @@ _BREAKOUT = re.compile(
 _CONDITION_CLAUSE = re.compile(
     r"(?<![A-Za-z])(?:if|when|once|unless|until|after|before|in case)(?![A-Za-z])", re.IGNORECASE
 )
+# The words that put an action under a condition ("once TP1 hits"); "before"/"after" also narrate the past
+_CONDITION_WORD = re.compile(
+    r"(?<![A-Za-z])(?:if|when|once|unless|until|in case|before(?=\s+\d))(?![A-Za-z])", re.IGNORECASE
+)
+_WORD_AT = re.compile(r"[^\W\d_]+")
+_IF_YOU = re.compile(r"if you(?![A-Za-z])", re.IGNORECASE)
 _CONDITIONAL = re.compile(r"\W*(?:if|when|once|in case)(?![A-Za-z])", re.IGNORECASE)
 _ZERO_GROUP = re.compile(r"\$?\d{1,3}\.000\$?")
 _QUESTION_END = re.compile(r"\?\s*$")
@@ -133,6 +139,23 @@ _DATED = re.compile(
 )
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+# Tickers that are English stopwords too ("BTC-PERP long": PERP is the contract, "DO NOT SHORT"): never read
+# as the coin from their place next to the side alone
+_PLAIN_WORD_TICKERS = frozenset({"NOT", "ME", "ID", "IO", "IP", "GMT", "HIGH", "OPEN", "PERP", "SENT"})
+_PAST_CLOSE = re.compile(r"closed|exited|closed out", re.IGNORECASE)
+_DETERMINERS = frozenset(
+    {"the", "my", "our", "your", "this", "that", "these", "those", "his", "her", "their"}
+)
+# "in 3 days", "after 6 hours": a number of a time unit is no price
+_TIME_UNIT = re.compile(
+    r"(?:days?|hours?|hrs?|h|weeks?|wks?|months?|mins?|minutes?|seconds?|secs?|d|w|m|дн\w*|час\w*|недел\w*)",
+    re.IGNORECASE,
+)
+_NEGATION = frozenset({"don't", "dont", "do not", "never", "not", "doesn't", "won't"})
+# Prices in a unit of their own: "16.1¢", "45 sats"
+_CENTS = re.compile(r"[ \t]*(?:¢|cents?(?![A-Za-z]))", re.IGNORECASE)
+_RANGE_END = re.compile(r"(?:[ \t]*[-–/][ \t]*\d[\d.,]*)+")
+_SATS = re.compile(r"[ \t]*(?:sats?|satoshis?)(?![A-Za-z])", re.IGNORECASE)
 # A word in any script, digits included ("later", "скоро", "稍后", "6500o").
 _ANY_WORD = re.compile(r"[^\W_]+")
 # Words that leave a target open on purpose ("TP3: Open 🚀", "TP4 : Hold", "Target 4: runners", "- null"):
@@ -385,6 +408,18 @@ class _Reader:
         )
 
     def number(self, token: Token) -> Decimal:
+        value = self.plain_number(token)
+        after = self.norm.text[int(token.end_pos or 0) :]
+        upper = _RANGE_END.match(after)  # "45-48 sats", "55 / 62 / 70 sats": the unit binds the whole list
+        if upper is not None and not (_CENTS.match(after) or _SATS.match(after)):
+            after = after[upper.end() :]
+        if token.type == "PRICE" and _CENTS.match(after):
+            return value / 100  # "16.1¢": a price in cents
+        if token.type == "PRICE" and _SATS.match(after):
+            return value * Decimal("0.00000001")  # "45 sats": a price in satoshis
+        return value
+
+    def plain_number(self, token: Token) -> Decimal:
         value = None if token.type == "BADNUM" else to_decimal(str(token), self.style)
         if value is None and token.type == "PRICE" and is_ambiguous_dot(str(token)):
             raise _Refuse(
@@ -479,6 +514,7 @@ class _Reader:
                 or (i + 1 < len(tokens) and tokens[i + 1].type in ("PRICE", "PRICE_K"))
             ]
         tokens = self.split_glued_sides(tokens)
+        tokens = self.drop_durations_and_negated(tokens)
         quoted = _quoted_spans(self.norm.text)
         if quoted:
             # "'Move SL to BE' means ...", "fake channels post 'LONG SOL entry 150'": words in quotation marks
@@ -557,6 +593,24 @@ class _Reader:
                 return True
         return False
 
+    def drop_durations_and_negated(self, tokens: list[Token]) -> list[Token]:
+        """"all targets done in 3 days", "after 6 hours": a number with a time unit is a duration, not a
+        price; "don't move your stop", "never cancel": a negated action word orders nothing."""
+        out: list[Token] = []
+        for i, tok in enumerate(tokens):
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if (
+                tok.type in ("PRICE", "PRICE_K") and nxt is not None and nxt.type == "WORD"
+                and _TIME_UNIT.fullmatch(str(nxt)) and str(nxt).lower() not in ("m", "d", "w", "h")
+            ):
+                continue
+            if tok.type in ("MOVE", "CLOSE", "CANCEL") and out and out[-1].type == "WORD" and (
+                str(out[-1]).lower() in _NEGATION
+            ):
+                continue
+            out.append(tok)
+        return out
+
     def split_glued_sides(self, tokens: list[Token]) -> list[Token]:
         """"(20xSHORT)", "10xLONG": a leverage glued to the side word is two items, not one word.  And
         "#MOVE", "#DYDX": a tagged word that is a known ticker is the coin, not the keyword or exchange of
@@ -610,9 +664,39 @@ class _Reader:
     def decide(self, w: _Walk) -> ReadingType:
         self.several_coins = None
         reading = self.decide_walk(w)
-        if self.several_coins is not None and not isinstance(reading, (Chatter, Refusal)):
+        if isinstance(reading, (Chatter, Refusal)):
+            return reading
+        if self.several_coins is not None:
             raise self.several_coins  # an order, and more than one coin named: which one?
+        if isinstance(reading, Signal):
+            return reading
+        if isinstance(reading, (MoveStop, ClosePosition, Cancel, UpdatePrices)) and any(
+            not _IF_YOU.match(self.norm.text, m.start()) for m in _CONDITION_WORD.finditer(self.norm.text)
+        ):
+            # "Move it to breakeven once TP1 hits", "close your positions before 09:00": an action under a
+            # condition is advice or an order for later, never one to send now (a DCA, a rebuy or a target is
+            # a limit order: "if it dips" is how it fills; "if you haven't already" is no condition)
+            return Chatter()
+        unplaced = self.unplaced_price(w)
+        if unplaced is not None:
+            # "KUPNO #DOGE / Wejście: 0,1610 - 0,1585 / Cele: ... / Stop: 0,1540": a card whose labels the
+            # reader does not know is a call it cannot read, never a stop move
+            raise _Refuse("this line inside the call could not be read", unplaced,
+                          ("a label such as 'TP3:' or 'SL:' before the price",))
         return reading
+
+    def unplaced_price(self, w: _Walk) -> Token | None:
+        """A price on a line of its own that no label took (outside parentheses and quoted lines)."""
+        for x in w.fields:
+            if x.role != "ORPHAN":
+                continue
+            prices = [t for t in x.items if t.type in _PRICES]
+            if not prices:
+                continue
+            labelled = any(f.line == x.line and f.role != "ORPHAN" for f in w.fields)
+            if not labelled:
+                return prices[0]
+        return None
 
     def decide_walk(self, w: _Walk) -> ReadingType:
         f = w.flag
@@ -744,6 +828,8 @@ class _Reader:
         if coin is None:  # "ETH 🚀| Stops moved to BE", "Close TRB"
             coin = next((str(t) for line in w.lines.values() for t in line if self.ticker(t)), None)
         if f("CANCEL") and self.leads(w.flags["CANCEL"][0], w, coin):
+            if not self.trading_object(w, w.flags["CANCEL"][0], coin):
+                return Chatter()  # "Cancelled my Netflix to afford more SOL"
             self.one_coin(w)
             cancel_word = w.flags["CANCEL"][0]
             line = w.lines.get(int(cancel_word.line or 0), [])
@@ -764,10 +850,15 @@ class _Reader:
                 close_word, ("one action per message",),
             )
         if close_word is not None and not (f("STOP") and not f("MOVE") and not f("BREAKEVEN")):
+            if not self.trading_object(w, close_word, coin):
+                return Chatter()  # "closing the books on this one", "closed my laptop"
             self.one_coin(w)
             later = _AT_PRICE.search(self.norm.text, int(close_word.end_pos or _pos(close_word)))
             here = _HERE.search(self.norm.text, int(close_word.end_pos or _pos(close_word)))
             now_here = here is not None and later is not None and here.end() >= later.start()
+            reported = _PAST_CLOSE.fullmatch(str(close_word)) is not None
+            if later is not None and not f("MARKET") and not now_here and reported:
+                return Chatter()  # "SOL closed at TP2 after 6 hours", "closed at 0.0352 ✅": a report
             if later is not None and not f("MARKET") and not now_here:
                 # "Close 50% at TP1", "Close BTC at 96000": a close for later, at a price; a market close
                 # now would be the wrong order
@@ -847,6 +938,31 @@ class _Reader:
             return None
         fields = [x for x in fields_by.get(word.type, []) if x.label is word]
         return word if fields and not self.values(fields[0]) else None
+
+    def trading_object(self, w: _Walk, verb: Token, coin: str | None) -> bool:
+        """Is what the action word acts on something a trade can be ("Close TRB", "cancel the order", "close
+        50%", "close all")?  The first plain word after it (past "the", "my", ...) must be a word of trading
+        (a stopword: trade, position, orders, half, ...) or a coin; "Cancelled my Netflix", "closing the
+        books" are not orders."""
+        line = w.lines.get(int(verb.line or 0), [])
+        for tok in line:
+            if _pos(tok) <= _pos(verb):
+                continue
+            if tok.type != "WORD":
+                return True  # a coin, a pair, a percentage, a keyword: an object of trading
+            word = str(tok).lower()
+            whole = _WORD_AT.match(self.norm.text, self.norm.text.rfind(" ", 0, _pos(tok)) + 1)
+            if whole is not None and not whole.group(0).isascii():
+                return True  # "hälften": a word of another language, split by the lexer; not judged here
+            if word in _DETERMINERS or len(word) < 2:
+                continue  # "the", "my"
+            return (
+                word in self.lex.stopwords or word in _connectors(self.aliases) or self.ticker(tok)
+                or self.is_coin_word(tok, anchored=True) or (coin is not None and word.upper() == coin)
+                or _half(self.aliases).search(word) is not None  # "Fechar metade BTC"
+                or _partial(self.aliases).search(word) is not None
+            )
+        return True
 
     def one_coin(self, w: _Walk) -> None:
         """"Cancel BTC and ETH orders": a follow-up acts on one signal; doing it for one coin would
@@ -1498,7 +1614,7 @@ class _Reader:
             t for line in w.lines.values() for t in line
             if t.type == "SYMBOL" and id(t) not in quoted_ids and self.is_symbol(t)
         ]
-        names = {str(t).strip("#$ ").upper() for t in symbols}
+        names = {_contract_base(str(t).strip("#$ ").upper()) for t in symbols}
         if len(names) > 1:
             raise _Refuse(
                 "the message names more than one coin: {names}", symbols[1], names=", ".join(sorted(names))
@@ -1610,6 +1726,11 @@ class _Reader:
         is never a coin: a trade on a coin of that name would be a guess."""
         text = str(tok)
         if (
+            anchored and tok.type == "WORD" and text.isupper() and coins().is_ticker(text)
+            and text not in _PLAIN_WORD_TICKERS
+        ):
+            return True  # "OP long ...": a known ticker next to the side, even where a table lists "op"
+        if (
             tok.type != "WORD"
             or _COIN_WORD.fullmatch(text) is None
             or text.lower() in self.lex.stopwords
@@ -1696,6 +1817,12 @@ _PROJECT_NAMES = frozenset({
     "optimism", "aptos", "filecoin", "monero", "binance", "shiba", "tether",
 })
 _QUOTES = ("USDT", "USDC", "BUSD", "FDUSD", "TUSD", "USD", "BTC", "ETH", "BNB", "EUR")
+
+
+def _contract_base(symbol: str) -> str:
+    """"TONUSDTM" (a KuCoin USDT-margined contract), "BTCPERP": the coin of a tagged contract symbol."""
+    match = re.fullmatch(r"([A-Z0-9]{2,}?)(?:USDTM|USDM|USDT|USDC|BUSD|FDUSD|PERP)", symbol)
+    return match.group(1) if match else symbol
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
