@@ -75,6 +75,5 @@ def test_latin_and_cyrillic_keywords_keep_their_boundaries() -> None:
     assert "ENTRY" not in [kind for kind, _ in kinds("Вхідний")]  # uk "вхід" is a whole word
 
 
-@pytest.mark.xfail(strict=False, reason="R3: WORD for Latin letters beyond A-Z (calls.lark, requests.md)")
 def test_a_word_with_letters_beyond_a_to_z_is_one_word() -> None:
     assert kinds("señal Girişş") == [("WORD", "señal"), ("WORD", "Girişş")]
