@@ -302,10 +302,41 @@ def test_english_calls_read_as_before(text: str, expected: dict[str, Any]) -> No
     assert summary(text) == expected
 
 
+def test_an_english_close_of_a_coin_named_like_a_foreign_word_is_a_full_close() -> None:
+    # Italian "metà" (half) is written with its accent: "META" is a coin, and "op" (Dutch "on") is OP
+    for text, coin in (("Close META", "META"), ("Close OP", "OP")):
+        reading = read_message(text)
+        assert (reading.kind, reading.coin, reading.percent) == ("close", coin, D(100)), text
+
+
 def test_an_english_chatter_line_with_lookalike_words_stays_chatter() -> None:
     for text in (
         "The crypto market touches new highs, realise your gains",
         "Doel and leva are not words we use here",
         "Entree for the community dinner is 20",
+        "Sell a piece of BTC here 60000",
     ):
         assert read_message(text).kind == "none", text
+
+
+def test_no_table_entry_breaks_a_character_class_at_a_space() -> None:
+    # a space in an entry becomes "[ \t_\-]*" (grammar._phrase): inside "[...]" or "(?=...)" it would nest a
+    # set or cut the group; Python only warns, and the terminal then matches something else
+    import re
+    import tomllib
+    import warnings
+    from importlib import resources
+
+    from parser.grammar import _phrase
+
+    folder = resources.files("grammars").joinpath("keywords")
+    for item in folder.iterdir():
+        if not item.name.endswith(".toml"):
+            continue
+        data = tomllib.loads(item.read_text(encoding="utf-8"))
+        for role, words in data.get("keywords", {}).items():
+            for word in words:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")
+                    re.compile(_phrase(word), re.IGNORECASE)  # raises on a nested set
+                assert not re.search(r"\[[^\]]* [^\]]*\]", word), (item.name, role, word)
