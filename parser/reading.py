@@ -116,7 +116,7 @@ _AT_PRICE = re.compile(
 )
 # "Long above 45k with target 48k": an entry on a breakout, in a sentence ("Long above: 12$" is a label)
 _BREAKOUT = re.compile(
-    r"(?<![A-Za-z])(?:long|short|buy|sell)[ \t]+(?:above|below|over|under)[ \t]+\$?\d", re.IGNORECASE
+    r"(?<![A-Za-z])(long|short|buy|sell)[ \t]+(?:above|below|over|under)[ \t]+\$?\d", re.IGNORECASE
 )
 # A clause that makes what follows it conditional ("If it dips, cancel"; "when TP1 hits, close half").
 _CONDITION_CLAUSE = re.compile(
@@ -611,6 +611,16 @@ class _Reader:
             out.append(tok)
         return out
 
+    def two_sided_plan(self, fields_by: dict[str, list[_Field]]) -> bool:
+        """Buy levels and sell levels on several lines, or a breakout each way: a plan, not a call."""
+        buys = {x.line for x in fields_by.get("ENTRY", []) if x.label is not None and x.label.type == "ENTRY"
+                and self.values(x)}
+        sells = {x.line for x in fields_by.get("SELL", []) if self.values(x)}
+        if len(buys) >= 2 and len(sells) >= 2:
+            return True
+        sides = {m.group(1).lower() for m in _BREAKOUT.finditer(self.norm.text)}
+        return bool(sides & {"long", "buy"}) and bool(sides & {"short", "sell"})
+
     def split_glued_sides(self, tokens: list[Token]) -> list[Token]:
         """"(20xSHORT)", "10xLONG": a leverage glued to the side word is two items, not one word.  And
         "#MOVE", "#DYDX": a tagged word that is a known ticker is the coin, not the keyword or exchange of
@@ -741,6 +751,10 @@ class _Reader:
         if not targets and not sells and stops:
             entries, targets = self.bare_targets(fields_by.get("ENTRY", []), entries)
         sell_opens_short = False
+        if self.two_sided_plan(fields_by):
+            # "D1 BUY 3959–4024 / D1 SELL 4084–4144 / H4 BUY ...", "Buy above 45,200 / Sell below 44,800":
+            # levels for both sides, a plan of the day, not one call
+            return Chatter()
         if sells:
             if not entries and not targets:
                 entries, sell_opens_short = sells, True

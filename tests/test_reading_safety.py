@@ -78,3 +78,19 @@ def test_prices_in_cents_are_read_in_dollars() -> None:
 def test_prices_in_satoshis_are_read_in_bitcoin() -> None:
     made = signal("#RVN/BTC buy 45-48 sats\nsell 55 / 62 / 70 sats\nstop 40 sats")
     assert made.entry.prices == (D("0.00000045"), D("0.00000048"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BTCUSDT day plan (58% / 43% / 31%)\nBuy above 45,200\nSell below 44,800\nPullback to 44,500",
+        "ETH zones for today\nD1 BUY 3959–4024\nD1 SELL 4084–4144\nH4 BUY 4040–4055\nH4 SELL 4087–4100",
+    ],
+)
+def test_levels_for_both_sides_are_a_plan_not_a_call(text: str) -> None:
+    assert isinstance(read_message(text), Chatter)
+
+
+def test_a_buy_zone_and_a_sell_zone_are_still_a_spot_call() -> None:
+    made = signal("#LINK spot\nBuy zone 13.10 - 13.40\nSell 14.50 / 15.20\nStop 12.60")
+    assert made.entry.prices == (D("13.10"), D("13.40"))
