@@ -139,6 +139,7 @@ _DATED = re.compile(
 )
 _Scope = Literal["all", "longs", "shorts", "pending"] | None
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+_ARROW = re.compile(r"[→➜➡⇒⟶➔➝➞]|->|=>")
 # Tickers that are English stopwords too ("BTC-PERP long": PERP is the contract, "DO NOT SHORT"): never read
 # as the coin from their place next to the side alone
 _PLAIN_WORD_TICKERS = frozenset({"NOT", "ME", "ID", "IO", "IP", "GMT", "HIGH", "OPEN", "PERP", "SENT"})
@@ -750,6 +751,8 @@ class _Reader:
         rebuys = self.collect(fields_by.get("REBUY", []))
         if not targets and not sells and stops:
             entries, targets = self.bare_targets(fields_by.get("ENTRY", []), entries)
+        if not targets and not sells and entries:
+            entries, targets = self.arrow_targets(fields_by.get("ENTRY", []), entries)
         sell_opens_short = False
         if self.two_sided_plan(fields_by):
             # "D1 BUY 3959–4024 / D1 SELL 4084–4144 / H4 BUY ...", "Buy above 45,200 / Sell below 44,800":
@@ -1019,6 +1022,33 @@ class _Reader:
             return entries, []
         moved = {id(v.token) for v in rest}
         return [v for v in entries if id(v.token) not in moved], rest
+
+    def arrow_targets(self, fields: list[_Field], entries: list[_Value]) -> tuple[list[_Value], list[_Value]]:
+        """"short eth 3412 → 3380 / sl 3431", "BTC short 97.8k → 96.2k, stop 98.4k": after the direction word,
+        an arrow alone between two prices leads from the entry to the targets (under an "Entry:" label it is
+        a range, "1.05 → 1.08"; "LONG #FET 1.18 → now 1.27 ✅" is a result)."""
+        for x in fields:
+            if x.label is None or x.label.type not in _OPENERS:
+                continue
+            line_start = self.norm.text.rfind("\n", 0, _pos(x.label)) + 1
+            line_end = self.norm.text.find("\n", _pos(x.label))
+            if re.search("[\u2705\u2714]", self.norm.text[line_start : line_end if line_end >= 0 else None]):
+                continue
+            values = [v for v in self.values(x) if v.price is not None]
+            if not values:
+                continue
+            lead = self.norm.text[int(x.label.end_pos or 0) : _pos(values[0].token)]
+            words = [m for m in re.findall(r"[^\W\d_]+", lead) if m.lower() not in _FILLERS]
+            if re.search(r"[,.;!?]", lead) or len(words) > 1:
+                continue  # "short liquidations $120M in 1h, price squeezed 96k → 98.4k": a sentence
+            for first, second in zip(values, values[1:], strict=False):
+                between = self.norm.text[int(first.token.end_pos or 0) : _pos(second.token)]
+                if _ARROW.fullmatch(between.strip()):
+                    moved = {id(v.token) for v in values[values.index(second) :]}
+                    return [v for v in entries if id(v.token) not in moved], [
+                        v for v in entries if id(v.token) in moved
+                    ]
+        return entries, []
 
     def labels_lead(self, w: _Walk, fields_by: dict[str, list[_Field]], coin: str | None) -> bool:
         """In an update every labelled price must be plainly the label's: the label opens its line and

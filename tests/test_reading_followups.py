@@ -161,3 +161,27 @@ def test_a_target_header_word_without_a_colon_is_no_missing_price() -> None:
         "**Вход:** 2033\n**Тейки:** 2034-2035\n**Стоп:** 2030"
     )
     assert not isinstance(read_message(text), Refusal) or "target price" not in read_message(text).message
+
+
+@pytest.mark.parametrize(
+    ("text", "entry", "targets"),
+    [
+        ("scalp short eth 3412 → 3380 / sl 3431", [D(3412)], [D(3380)]),
+        ("BTC short 97.8k → 96.2k, stop 98.4k", [D(97800)], [D(96200)]),
+        ("SOL short 182-184, stop 187.5, tgt 176", [D(182), D(184)], [D(176)]),
+    ],
+)
+def test_an_arrow_after_the_entry_leads_to_the_targets(
+    text: str, entry: list[Decimal], targets: list[Decimal]
+) -> None:
+    reading = read_message(text)
+    assert isinstance(reading, Signal), reading
+    assert list(reading.entry.prices) == entry and [t.price for t in reading.targets] == targets
+
+
+def test_an_arrow_under_an_entry_label_is_a_range_and_a_ticked_arrow_a_result() -> None:
+    reading = read_message("#DYDX SHORT\nEntry zone: 1.05 → 1.08\nTargets: 1.01 → 0.97\nSL: 1.12")
+    assert isinstance(reading, Signal) and reading.entry.prices == (D("1.05"), D("1.08"))
+    assert not isinstance(read_message("FREE SIGNAL\nLONG #FET 1.18 → now 1.27 ✅"), Signal)
+    news = "📉 BTC short liquidations $120M in 1h, price squeezed 96k → 98.4k"
+    assert isinstance(read_message(news), Chatter)
