@@ -31,15 +31,16 @@ LANGUAGES_ENV = "SIGNAL_BRIDGE_LANGUAGES"
 # "kapat" not inside "kapatmak", "giriş" not next to "ş"), except the scripts written without spaces: Han,
 # kana and Hangul ("做多BTC", "设置止损0.5").  The letters are listed as ranges (Latin with its accented
 # forms but not × and ÷, combining accents, Greek, Cyrillic, Armenian, Hebrew, Arabic and Persian letters
-# and vowel marks, Thai): a class such as [^\W\d_] says the same for every script, but compiling it in
-# each keyword terminal made the start-up six times slower.  The ranges hold both cases, so they are
+# and vowel marks, Devanagari with its vowel signs, Thai with its leading vowels and tone marks, so
+# "ไม่ตัดขาดทุน" holds no stop): a class such as [^\W\d_] says the same for every script, but compiling it
+# in each keyword terminal made the start-up six times slower.  The ranges hold both cases, so they are
 # matched case-sensitively ((?-i:...)), which also keeps them cheap to compile.  Before a keyword "_"
 # counts as a letter ("x_stop" is no stop).
 _CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _LETTERS = (
     r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02af\u0300-\u036f\u0370-\u03ff\u0400-\u052f"
     r"\u0531-\u0587\u05d0-\u05ea\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5\u06fa-\u06ff"
-    r"\u0e01-\u0e3a\u1e00-\u1fff"
+    r"\u0900-\u0963\u0971-\u097f\u0e01-\u0e3a\u0e40-\u0e4e\u1e00-\u1fff"
 )
 _NO_LETTER_BEFORE = rf"(?<!(?-i:[{_LETTERS}_]))"
 _NO_LETTER_AFTER = rf"(?!(?-i:[{_LETTERS}]))"
@@ -418,7 +419,18 @@ def calls_items(aliases: Aliases = ()) -> Callable[[str], list[Token]]:
     try:
         lexer = lark._build_lexer()  # noqa: SLF001 - Lark.lex() would rebuild it on every call
         ignore = frozenset(lexer.ignore_types)
-        if not lexer.callback:
+        callback = getattr(lexer, "callback", None)
+        if callback is None:
+            # Lark sets a lexer's callbacks when it builds its scanner, which this never does (the guarded
+            # pattern replaces it): work them out the same way.  Without this every message went through the
+            # full LALR parse (the lexer has no `callback` yet, so the AttributeError below chose `parsed`).
+            from lark.lexer import _create_unless
+
+            _, unless = _create_unless(  # type: ignore[no-untyped-call]
+                lexer.terminals, lexer.g_regex_flags, lexer.re, lexer.use_bytes
+            )
+            callback = {**unless, **lexer.user_callbacks}
+        if not callback:
             try:
                 match = _guarded_pattern(lexer.terminals, lexer.g_regex_flags).match
             except (re.error, AttributeError):
