@@ -1847,7 +1847,31 @@ class _Reader:
             raise _Refuse(
                 "which coin? the call names no pair", entries[0].token, ("a pair such as BTC/USDT",)
             )
+        if coin and entries and not targets and not stops and call_words and self.bare_call(w, coin):
+            # "BUY BTC AT 50000", "Going long BTC at 50000": a whole call on one line with no target;
+            # nothing can be sent without TP1, so say so rather than stay silent
+            raise _Refuse(
+                "no take-profit target: the Signal API needs at least TP1", entries[0].token,
+                ("a target such as 'TP1 63000'",),
+            )
         return Chatter()
+
+    def bare_call(self, w: _Walk, coin: str) -> bool:
+        """One line, no sentence break, one side, and no free word besides the coin, the direction, the order
+        words and fillers ("Going long BTC at 50000"): a call written as a one-liner, not a sentence."""
+        lines = [line for line in w.lines.values() if any(t.type in _PRICES for t in line)]
+        if len(lines) != 1 or len([line for line in w.lines.values() if line]) != 1:
+            return False
+        if w.flag("LONG") and w.flag("SHORT"):
+            return False  # "Long/Short ratio"
+        if re.search(r"[.!?;,！？](?:\s|$)|[。、]", self.norm.text.strip()):
+            return False  # a sentence
+        free = [
+            t for t in lines[0] if t.type == "WORD" and len(str(t)) > 1 and str(t).upper() != coin
+            and str(t).lower() not in _FILLERS and str(t).lower() not in _connectors(self.aliases)
+            and str(t).lower() not in ("going", "go")
+        ]
+        return not free  # "BTC long liquidations at 60k", "Liquidated Short: $1.2M at $3,412.50": news
 
 
 # ---------------------------------------------------------------------------------------------------

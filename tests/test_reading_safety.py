@@ -94,3 +94,25 @@ def test_levels_for_both_sides_are_a_plan_not_a_call(text: str) -> None:
 def test_a_buy_zone_and_a_sell_zone_are_still_a_spot_call() -> None:
     made = signal("#LINK spot\nBuy zone 13.10 - 13.40\nSell 14.50 / 15.20\nStop 12.60")
     assert made.entry.prices == (D("13.10"), D("13.40"))
+
+
+@pytest.mark.parametrize(
+    "text", ["BUY BTC AT 50000", "SELL ETH @ 3000", "🚀 BTC LONG $50000 5X", "Going long BTC at 50000"]
+)
+def test_a_one_line_call_without_a_target_asks_for_tp1(text: str) -> None:
+    reading = read_message(text)
+    assert isinstance(reading, Refusal), reading
+    assert reading.reason == "no take-profit target: the Signal API needs at least TP1"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BTC long liquidations at 60k",
+        "🔴 #ETH Liquidated Short: $1.2M at $3,412.50",
+        "Long/Short ratio BTCUSDT: 1.32 (longs 56.9% / shorts 43.1%)",
+        "BTCは96,000ドルのサポートを試している。まだエントリーしない。",
+    ],
+)
+def test_news_with_a_side_word_and_a_price_stays_silent(text: str) -> None:
+    assert isinstance(read_message(text), Chatter)
