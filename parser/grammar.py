@@ -90,7 +90,7 @@ def _alternation(entries: list[str]) -> str:
     unspaced = [_phrase(e) for e in ordered if _CJK_CHAR.match(_first_chars(e))]
     groups = []
     if spaced:
-        groups.append(rf"{_NO_LETTER_BEFORE}[#$]?(?:{'|'.join(spaced)}){_NO_LETTER_AFTER}")
+        groups.append(rf"{_NO_LETTER_BEFORE}[#$]?(?:{_by_first_letter(spaced)}){_NO_LETTER_AFTER}")
     if unspaced:
         groups.append(rf"[#$]?(?:{'|'.join(unspaced)})")
     body = groups[0] if len(groups) == 1 else "(?:" + "|".join(groups) + ")"
@@ -102,6 +102,81 @@ def _alternation(entries: list[str]) -> str:
         letters = "".join(sorted(firsts | {c.upper() for c in firsts}))
         guard = rf"(?=[#$]?[{letters}])"
     return f"{guard}{body}"
+
+
+# Letters that match each other under re.IGNORECASE although their lower cases differ.
+_FOLDS = {"ı": "i", "İ": "i", "ſ": "s", "K": "k"}
+
+
+def _by_first_letter(patterns: list[str]) -> str:
+    """The alternation of `patterns` (in their order), with the patterns that start with the same letter
+    behind that letter once: "s(?:top[ \\t_\\-]*loss|top|l)|e(?:ntry|nter)".  Python tries the branches of
+    an alternation one by one; with sixty languages' words in a table, most of the lexer's time went into
+    branches that fail on their first letter.  Patterns that can start with the same letters keep their
+    order; two groups never match at the same place, so the order of the groups decides nothing.  A pattern
+    that starts with a class ("[aä]nderung") or whose first letter is quantified stays whole, behind a
+    lookahead on its first letters."""
+    def firsts(p: str) -> frozenset[str] | None:
+        chars = _first_chars(p)
+        if not all(c.isalpha() for c in chars):
+            return None
+        return frozenset(_FOLDS.get(c, c.lower()) for c in chars)
+
+    keyed: list[tuple[frozenset[str], str]] = []
+    for p in patterns:
+        key = firsts(p)
+        if key is None or _top_level_bar(p):
+            return "|".join(patterns)  # nothing is regrouped where a pattern's start cannot be told
+        keyed.append((key, p))
+    # patterns whose first letters overlap end up in one group (union of their letters)
+    groups: list[tuple[set[str], list[str]]] = []
+    for key, p in keyed:
+        joined = [g for g in groups if g[0] & key]
+        if not joined:
+            groups.append((set(key), [p]))
+            continue
+        first = joined[0]
+        for other in joined[1:]:
+            first[0].update(other[0])
+            first[1].extend(other[1])
+            groups.remove(other)
+        first[0].update(key)
+        first[1].append(p)
+    out = []
+    for letters, members in groups:
+        # restore the given order inside a merged group (a merge may have appended out of order)
+        members.sort(key=patterns.index)
+        plain = len(letters) == 1 and all(
+            p[0].isalpha() and (len(p) == 1 or p[1] not in "?*+{") for p in members
+        )
+        if plain and len({p[0].lower() for p in members}) == 1:
+            rests = [p[1:] for p in members]
+            out.append(f"{members[0][0]}(?:{'|'.join(rests)})" if len(members) > 1 else members[0])
+        else:
+            raw = {c for p in members for c in _first_chars(p)} | letters
+            cls = "".join(sorted(raw | {c.upper() for c in raw} | {c.lower() for c in raw}))
+            out.append(f"(?=[{cls}])(?:{'|'.join(members)})")
+    return "|".join(out)
+
+
+def _top_level_bar(pattern: str) -> bool:
+    depth, in_class, escaped = 0, False, False
+    for c in pattern:
+        if escaped:
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return True
+    return False
 
 
 def _first_chars(entry: str) -> str:

@@ -398,3 +398,23 @@ def test_messages_are_read_by_the_lexer_pattern_not_the_full_parse() -> None:
     # the budget of issue 8 (all tables within 20% of English only) assumes the fast path: a parser loaded
     # from the disk cache used to fall back to the LALR parse for every message
     assert calls_items().__name__ == "items"
+
+
+def test_grouping_a_table_by_first_letter_matches_what_the_plain_alternation_matches() -> None:
+    # grammar._by_first_letter regroups each keyword alternation for speed; on every entry's own text,
+    # and on that text with more letters after it, both forms must match the same span
+    import re
+
+    from parser.grammar import _by_first_letter, _entry_sample, _phrase, lexicon
+
+    for role, words in lexicon().keywords.items():
+        patterns = [_phrase(w) for w in sorted(set(words), key=lambda e: (-len(e), e))]
+        plain = re.compile(f"(?:{'|'.join(patterns)})", re.IGNORECASE)
+        grouped = re.compile(f"(?:{_by_first_letter(patterns)})", re.IGNORECASE)
+        for word in words:
+            sample = _entry_sample(word).strip()
+            for text in (sample, sample + "s", sample.upper(), sample + " loss 5"):
+                a, b = plain.match(text), grouped.match(text)
+                assert (a and a.span()) == (b and b.span()), (role, word, text)
+    assert _by_first_letter(["stop", "sl", "entry"]) == "s(?:top|l)|entry"
+    assert _by_first_letter(["[aä]nderung", "abc"]) == "(?=[AaÄä])(?:[aä]nderung|abc)"
