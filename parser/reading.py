@@ -152,6 +152,8 @@ _TIME_UNIT = re.compile(
     r"(?:days?|hours?|hrs?|h|weeks?|wks?|months?|mins?|minutes?|seconds?|secs?|d|w|m|дн\w*|час\w*|недел\w*)",
     re.IGNORECASE,
 )
+# "#2041", "Signal# 1325": a number tagged like a hashtag (two digits or more) is a post's number
+_INTEGER = re.compile(r"\d{2,}")
 _NEGATION = frozenset({"don't", "dont", "do not", "never", "not", "doesn't", "won't"})
 # Prices in a unit of their own: "16.1¢", "45 sats"
 _CENTS = re.compile(r"[ \t]*(?:¢|cents?(?![A-Za-z]))", re.IGNORECASE)
@@ -174,6 +176,22 @@ _QUOTE_PAIRS = re.compile(
     re.MULTILINE,
 )
 _TICKER_SHAPE = re.compile(r"[A-Z0-9]{1,10}")
+# The conditional mood ("I would buy around 3400", "Лонг бы взял от 2.10"): a trade imagined, not ordered.
+_HYPOTHETICAL = re.compile(r"(?<![\w'])(?:would|I'd|бы)(?![\w'])", re.IGNORECASE)
+# A cancel word that says a thing is no longer relevant ("вход не актуален", "Signal #2041 is no longer
+# valid"): it cancels only when what it speaks of is a trade (a coin, or a word of trading in its clause).
+_NOT_RELEVANT = re.compile(
+    r"не\s*актуал\w*|неактуал\w*|not actual\w*|no longer (?:valid|actual)", re.IGNORECASE
+)
+_TRADE_NOUN = re.compile(
+    r"(?:сигнал|сделк|вход|сетап|ордер|лимитк|заявк|позици|лонг|шорт|setup|signal|trade|entry|entries|order"
+    r"|limit|position|call|long|short)\w*", re.IGNORECASE,
+)
+_RELEVANT_FILLERS = frozenset({
+    "уже", "больше", "более", "теперь", "пока", "все", "всё", "он", "она", "оно", "это", "по", "на", "наш",
+    "наша", "is", "are", "anymore", "already", "now", "this", "the", "our", "any", "more", "for", "on",
+    "of", "my",
+})
 _COIN_WORD = re.compile(r"(?!\d+(?:st|nd|rd|th)$)(?=(?:[0-9]*[A-Za-z]){2})[A-Za-z0-9]{2,12}", re.IGNORECASE)
 
 
@@ -605,6 +623,11 @@ class _Reader:
                 and _TIME_UNIT.fullmatch(str(nxt)) and str(nxt).lower() not in ("m", "d", "w", "h")
             ):
                 continue
+            if (
+                tok.type == "PRICE" and _INTEGER.fullmatch(str(tok))
+                and self.norm.text[max(0, _pos(tok) - 2) : _pos(tok)].rstrip(" \t").endswith("#")
+            ):
+                continue  # "Signal #2041", "SIGNAL ID: #3114": the number of a post, never a price
             if tok.type in ("MOVE", "CLOSE", "CANCEL") and out and out[-1].type == "WORD" and (
                 str(out[-1]).lower() in _NEGATION
             ):
@@ -720,6 +743,10 @@ class _Reader:
             _ADVICE.search(str(t)) for t in w.flags["CLOSE"]
         ) and not any(t.type == "PCT" for t in w.numbers) and not _half(self.aliases).search(self.norm.text):
             return Chatter()  # "TP2 REACHED / Secure profits!": a report with advice, no order to close all
+        if self.hypothetical(w):
+            # "Лонг бы взял от 2.10 со стопом 1.95, но пропускаю", "I would buy around 3400": a trade
+            # imagined in the conditional mood is talk, never an order
+            return Chatter()
         if _DATED.search(self.norm.text):
             # "bought ETH at 2200 in 2023", "since 2021", "March 2024": a trade placed in a named year is
             # history (or a long-term view), not an order now; the year is no price either
@@ -811,7 +838,10 @@ class _Reader:
         if update:  # only labelled prices: "BTC update: holding above 42k" is no new entry
             return self.update_prices(w, coin, label_entries, targets, stop_prices)
         rebuy_word = self.leading(w, "REBUY", coin)
-        if rebuy_word is not None and (rebuys or entries) and not f("NEWSIGNAL"):
+        full_call = (f("LONG") or f("SHORT")) and bool(stop_prices) and bool(targets) and bool(label_entries)
+        if rebuy_word is not None and (rebuys or entries) and not f("NEWSIGNAL") and not full_call:
+            # "Перезаход в лонг по ETH / Вход: 3050-3020 / Стоп: 2985 / Тейки: 3110 / 3180": a re-entry
+            # with a side, an entry, a stop and targets is a new trade, read as a call below
             return self.rebuy(w, coin, rebuys or entries, rebuy_word)
         sided = f("LONG") or f("SHORT") or f("ENTRY") or f("SELL") or f("SPOT") or bool(label_entries)
         if coin and (entries or (market and sided)) and (stop_prices or targets or stop_percents):
@@ -844,9 +874,16 @@ class _Reader:
         scope = self.scope(w)
         if coin is None:  # "ETH 🚀| Stops moved to BE", "Close TRB"
             coin = next((str(t) for line in w.lines.values() for t in line if self.ticker(t)), None)
-        if f("CANCEL") and self.leads(w.flags["CANCEL"][0], w, coin):
-            if not self.trading_object(w, w.flags["CANCEL"][0], coin):
+        outdated = f("CANCEL") and _NOT_RELEVANT.fullmatch(str(w.flags["CANCEL"][0]).strip()) is not None
+        if f("CANCEL") and (
+            self.leads(w.flags["CANCEL"][0], w, coin)
+            # "ETH setup is not actual anymore", "Signal #2041 is no longer valid": the subject comes first
+            or (outdated and self.relevant_subject(w, w.flags["CANCEL"][0]))
+        ):
+            if not outdated and not self.trading_object(w, w.flags["CANCEL"][0], coin):
                 return Chatter()  # "Cancelled my Netflix to afford more SOL"
+            if outdated and not self.relevant_subject(w, w.flags["CANCEL"][0]):
+                return Chatter()  # "Новость про ETF уже не актуальна": news, not a trade, is out of date
             self.one_coin(w)
             cancel_word = w.flags["CANCEL"][0]
             line = w.lines.get(int(cancel_word.line or 0), [])
@@ -943,6 +980,19 @@ class _Reader:
                 )
         return self.not_a_call(w, coin, entries, targets, stop_prices)
 
+    def hypothetical(self, w: _Walk) -> bool:
+        """Is a side or entry word in a sentence in the conditional mood ("would", "I'd", "бы")?"""
+        text = self.norm.text
+        if not _HYPOTHETICAL.search(text):
+            return False
+        for kind in ("LONG", "SHORT", "ENTRY", "SELL"):
+            for tok in w.flags.get(kind, []):
+                start = max(text.rfind(mark, 0, _pos(tok)) for mark in ("\n", ". ", "! ", "; "))
+                ends = [i for i in (text.find(m, _pos(tok)) for m in ("\n", ". ", "! ", "; ")) if i >= 0]
+                if _HYPOTHETICAL.search(text, start + 1, min(ends) if ends else len(text)):
+                    return True
+        return False
+
     def order_word_then_pair(
         self, w: _Walk, fields_by: dict[str, list[_Field]], coin_tok: Token
     ) -> Token | None:
@@ -980,6 +1030,31 @@ class _Reader:
                 or _partial(self.aliases).search(word) is not None
             )
         return True
+
+    def relevant_subject(self, w: _Walk, verb: Token) -> bool:
+        """A "no longer relevant" cancel word ("не актуально", "no longer valid") cancels a trade only when
+        its clause speaks of one: a coin or a word of trading ("вход уже не актуален", "ETH не актуально",
+        "Signal #2041 is no longer valid"), or nothing but the word ("Не актуально").  "Не актуально уже
+        говорить про альтсезон", "Новость про ETF уже не актуальна" are talk about something else."""
+        if not _NOT_RELEVANT.fullmatch(str(verb).strip()):
+            return True
+        text = self.norm.text
+        start = max(text.rfind(mark, 0, _pos(verb)) for mark in ("\n", ", ", "; ", ". ", " — ", " - ", " – "))
+        ends = [i for i in (text.find(mark, int(verb.end_pos or _pos(verb)))
+                            for mark in ("\n", ", ", "; ", ".", " — ", " - ", " – ")) if i >= 0]
+        end = min(ends) if ends else len(text)
+        clause = (text[start + 1 : _pos(verb)] + " " + text[int(verb.end_pos or _pos(verb)) : end]).strip()
+        coins_here = {
+            str(t).strip("#$ ").upper() for line in w.lines.values() for t in line
+            if start < _pos(t) < end and (t.type in ("PAIR", "SYMBOL") or self.ticker(t))
+            and not coins().is_not_crypto(str(t).strip("#$ "))
+        }
+        words = [m for m in _ANY_WORD.findall(clause) if not m.isdigit()]
+        return all(
+            m.lower() in _RELEVANT_FILLERS or _TRADE_NOUN.fullmatch(m) or m.upper() in coins_here
+            or any(m.upper() in c for c in coins_here)
+            for m in words
+        )
 
     def one_coin(self, w: _Walk) -> None:
         """"Cancel BTC and ETH orders": a follow-up acts on one signal; doing it for one coin would
