@@ -144,6 +144,12 @@ def build_request(
         return _create(reading, defaults, template)
     if isinstance(reading, (Chatter, Refusal)):
         raise PayloadRefusal("not a call") if isinstance(reading, Chatter) else PayloadRefusal.of(reading)
+    if parent is not None and reading.scope is not None:
+        # "close all", "all longs": about every open signal; a request acts on one, never on a stand-in
+        raise PayloadRefusal(
+            "this is about several signals at once ({scope}); a request acts on one signal",
+            scope=reading.scope,
+        )
     if parent is not None and reading.coin and _base(reading.coin) != _base(parent.coin):
         raise PayloadRefusal(
             "the message names {coin}, but the signal it answers is {signal_coin}",
@@ -185,6 +191,10 @@ def _create(signal: Signal, defaults: ChannelDefaults, template: bool) -> BuiltR
     prices = list(signal.entry.prices)
     if not prices and not template:
         raise PayloadRefusal("the entry is 'market' and no price source is configured; post the entry price")
+    # a leverage range ("Lev 10-20x"): the parser carries its lower bound as `leverage`, which is sent
+    leverage_max = getattr(signal, "leverage_max", None)
+    if signal.leverage is not None and isinstance(leverage_max, int) and leverage_max > signal.leverage:
+        notes.append(Phrase("leverage {low}x-{high}x: sent {low}x", low=signal.leverage, high=leverage_max))
     if signal.leverage is not None and signal.leverage > defaults.leverage_cap:
         raise PayloadRefusal(
             "leverage {leverage}x is above this channel's cap of {cap}x",

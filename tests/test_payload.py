@@ -272,3 +272,25 @@ def test_a_short_is_never_sent_to_a_spot_account() -> None:
     assert margin.request.body["account"] == "MARGIN" and margin.notes == ()
     long = build_request(read_message("BUY SOL-USDT Entry: 182.4 SL: 176.9 TP: 191.5"), ChannelDefaults())
     assert long.request.body["account"] == "SPOT"
+
+
+def test_a_follow_up_about_every_signal_is_never_sent_to_one() -> None:
+    """'close all' against one live signal is refused (the service refuses it before, this is the last
+    guard); the `parse --jsonl` template (no parent) keeps its shape."""
+    for text in ("Close all", "Close all shorts now", "Cancel all pending orders"):
+        reading = read_message(text)
+        assert getattr(reading, "scope", None) is not None, reading
+        with pytest.raises(PayloadRefusal, match="several signals at once"):
+            build_request(reading, ChannelDefaults(), parent())
+        build_request(reading, ChannelDefaults(), None)  # a template, never sent
+
+
+@pytest.mark.xfail(strict=False, reason="the parser does not carry a leverage range yet (requests.md, 07:53)")
+def test_a_leverage_range_goes_to_futures_with_its_lower_bound() -> None:
+    for text in (
+        "BTC/USDT LONG\nEntry 60000-61000\nTP1 63000\nSL 58000\nLev 10-20x",
+        "BTC/USDT LONG\nEntry 60000-61000\nTP1 63000\nSL 58000\nCross 10× To 20×",
+    ):
+        built = build_request(read_message(text), ChannelDefaults())
+        assert built.request.body["account"] == "FUTURES" and built.request.body["leverage"] == 10
+        assert "leverage 10x-20x: sent 10x" in built.notes
