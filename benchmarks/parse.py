@@ -3,6 +3,11 @@ language table loaded and with English only, the start-up time of a fresh proces
 grammar, and the slowest single message among adversarial inputs up to the 4 KB limit.
 
     python benchmarks/parse.py [--corpus ../shared/corpus/dev.jsonl] [--rounds 30] [--startups 5]
+    python benchmarks/parse.py --against /tmp/base   # another checkout (git worktree add /tmp/base REV)
+
+On a shared machine absolute figures move with the load: `--against` runs this checkout and another one
+alternately in the same run (corpus rate with all languages and start-up, `--repeat` times each), which
+is the comparison to trust.  The machine and its load are printed with the figures.
 
 Goals: >= 5,000 typical messages per second and no message slower than 10 ms (issue 2); with all
 languages loaded, within 20% of the English-only reader on the same English messages, and start-up with
@@ -113,37 +118,71 @@ def _timed(text: str) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def _env(languages: str | None) -> dict[str, str]:
+def _env(languages: str | None, root: Path = ROOT) -> dict[str, str]:
     env = dict(os.environ)
     env.pop(LANGUAGES_ENV, None)
     if languages:
         env[LANGUAGES_ENV] = languages
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     return env
 
 
-def startup(languages: str | None, runs: int) -> float:
+def startup(languages: str | None, runs: int, root: Path = ROOT) -> float:
     """Seconds from launching a fresh interpreter to the first message read, median of `runs`, with the
     grammar already cached on disk (a first run fills the cache and is not counted)."""
     code = f"from parser import read_message; read_message({WARM_UP!r})"
     command = [sys.executable, "-c", code]
-    subprocess.run(command, env=_env(languages), check=True, cwd=ROOT)
+    subprocess.run(command, env=_env(languages, root), check=True, cwd=root)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(command, env=_env(languages), check=True, cwd=ROOT)
+        subprocess.run(command, env=_env(languages, root), check=True, cwd=root)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
-def _run_worker(languages: str | None, args: argparse.Namespace, slowest: bool) -> dict[str, Any]:
+def _run_worker(
+    languages: str | None, args: argparse.Namespace, slowest: bool, root: Path = ROOT
+) -> dict[str, Any]:
     command = [sys.executable, __file__, "--worker", "--corpus", str(args.corpus)]
     command += ["--rounds", str(args.rounds)]
     if slowest:
         command.append("--slowest")
-    done = subprocess.run(command, env=_env(languages), check=True, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        command, env=_env(languages, root), check=True, capture_output=True, text=True, cwd=root
+    )
     result: dict[str, Any] = json.loads(done.stdout)
     return result
+
+
+def machine() -> str:
+    """nproc, the CPU model, the Python version and the load average, for the figures' record."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        load = "unknown"
+    return f"nproc {os.cpu_count()}, {model}, Python {sys.version.split()[0]}, load average {load}"
+
+
+def against(other: Path, args: argparse.Namespace) -> None:
+    """This checkout and `other` alternately: all-languages corpus rate and start-up."""
+    for turn in range(args.repeat):
+        for name, root in (("this", ROOT), ("other", other)):
+            rate = _run_worker(None, args, slowest=False, root=root)["corpus"]
+            up = startup(None, args.startups, root)
+            print(
+                f"round {turn + 1} {name:5} ({root}): median {rate['median']:,.0f} msg/s, best "
+                f"{rate['best']:,.0f} msg/s; start-up {up:.2f} s [{machine()}]",
+                flush=True,
+            )
 
 
 def main() -> None:
@@ -153,13 +192,19 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "dev.jsonl")
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--startups", type=int, default=5, help="fresh processes timed per configuration")
+    parser.add_argument("--against", type=Path, help="another checkout to compare with, alternately")
+    parser.add_argument("--repeat", type=int, default=3, help="alternations with --against")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--slowest", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(args.corpus, args.rounds, args.slowest)))
         return
+    if args.against:
+        against(args.against.resolve(), args)
+        return
 
+    print(f"machine: {machine()}")
     loaded = _run_worker(None, args, slowest=True)
     english = _run_worker("en", args, slowest=False)
     count, chars = loaded["count"], loaded["chars"]
@@ -187,6 +232,7 @@ def main() -> None:
     print(
         f"slowest message: {loaded['slowest_ms']:.2f} ms ({loaded['slowest_name']}; inputs up to 4096 bytes)"
     )
+    print(f"machine after the run: {machine()}")
 
 
 if __name__ == "__main__":

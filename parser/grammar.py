@@ -11,17 +11,17 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token
 from lark.exceptions import LexError
+
+from parser.pattern_cache import cache_folder, compiled
 
 GRAMMAR_FILE = "calls.lark"
 KEYWORD_DIR = "keywords"
@@ -413,24 +413,8 @@ def _absorb_spaces(text: str) -> str:
 
 def _cache_path(text: str) -> str | bool:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    for base in (
-        os.environ.get("SIGNAL_BRIDGE_CACHE_DIR"),
-        os.environ.get("XDG_CACHE_HOME"),
-        str(Path.home() / ".cache"),
-        tempfile.gettempdir(),
-    ):
-        if not base:
-            continue
-        folder = Path(base) / "signal-bridge"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            probe = folder / ".write-test"
-            probe.write_text("ok")
-            probe.unlink()
-        except OSError:
-            continue
-        return str(folder / f"calls-{digest}.lark-cache")
-    return False
+    folder = cache_folder()
+    return False if folder is None else str(folder / f"calls-{digest}.lark-cache")
 
 
 @lru_cache(maxsize=64)
@@ -475,7 +459,8 @@ def _guarded_pattern(terminals: Iterable[Any], flags: int) -> re.Pattern[str]:
         run.append(alternative)
         letters.update(guard.group(1))
     close_run()
-    return re.compile("|".join(parts), flags)
+    # compiling it is most of a fresh process's start-up: translated once per machine (pattern_cache)
+    return compiled("|".join(parts), flags)
 
 
 @lru_cache(maxsize=64)

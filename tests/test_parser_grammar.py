@@ -50,9 +50,12 @@ def test_unwritable_cache_places_fall_back_to_building_without_a_cache(
     blocked.write_text("x")
     for name in ("SIGNAL_BRIDGE_CACHE_DIR", "XDG_CACHE_HOME"):
         monkeypatch.setenv(name, str(blocked))
-    monkeypatch.setattr(grammar.Path, "home", lambda: blocked)
-    monkeypatch.setattr(grammar.tempfile, "gettempdir", lambda: str(blocked))
+    from parser import pattern_cache
+
+    monkeypatch.setattr(pattern_cache.Path, "home", lambda: blocked)
+    monkeypatch.setattr(pattern_cache.tempfile, "gettempdir", lambda: str(blocked))
     assert grammar._cache_path("text") is False
+    assert pattern_cache.cache_folder() is None
 
 
 def _parsed_items(text: str) -> list[tuple[str, str, int | None, int | None, int | None]]:
