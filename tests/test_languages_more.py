@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parser import read_message
 from parser.grammar import calls_items
@@ -418,3 +420,98 @@ def test_grouping_a_table_by_first_letter_matches_what_the_plain_alternation_mat
                 assert (a and a.span()) == (b and b.span()), (role, word, text)
     assert _by_first_letter(["stop", "sl", "entry"]) == "s(?:top|l)|entry"
     assert _by_first_letter(["[aä]nderung", "abc"]) == "(?=[AaÄä])(?:[aä]nderung|abc)"
+
+
+# -- properties: any call in these languages, with noise and any digit script, reads back ---------------
+
+# language -> (layout, long word, short word, writes decimal commas); the composed layouts above
+LAYOUTS: dict[str, tuple[str, str, str, bool]] = {
+    "fr": ("{side} #{coin}/USDT\nZone d'entrée : {entry}\nObjectifs : {tp1} - {tp2}\nStop : {sl}",
+           "ACHAT", "VENTE", True),
+    "it": ("Segnale {side} su #{coin}\nIngresso: {entry}\nObiettivi: {tp1} - {tp2}\nStop loss: {sl}",
+           "LONG", "SHORT", True),
+    "pl": ("#{coin} {side}\nWejście: {entry}\nCele: {tp1} / {tp2}\nStop: {sl}", "LONG", "SHORT", True),
+    "nl": ("{side} #{coin}\nInstap: {entry}\nDoelen: {tp1} - {tp2}\nStop loss: {sl}", "LONG", "SHORT", True),
+    "ko": ("{coin} {side}\n진입가: {entry}\n목표가: {tp1} / {tp2}\n손절가: {sl}", "롱", "숏", False),
+    "ja": ("【{side}】{coin}/USDT\nエントリー：{entry}\n利確：{tp1} / {tp2}\n損切り：{sl}",
+           "ロング", "ショート", False),
+    "th": ("{side} {coin}\nจุดเข้า: {entry}\nเป้าหมาย: {tp1} / {tp2}\nตัดขาดทุน: {sl}", "LONG", "SHORT", False),
+    "hi": ("{coin} {side}\nएंट्री: {entry}\nटारगेट: {tp1} / {tp2}\nस्टॉप लॉस: {sl}", "लॉन्ग", "शॉर्ट", False),
+}
+DIGITS = {
+    "ascii": str.maketrans("", ""),
+    "full-width": str.maketrans("0123456789", "０１２３４５６７８９"),
+    "arabic-indic": str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"),
+    "devanagari": str.maketrans("0123456789", "०१२३४५६७८९"),
+    "thai": str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"),
+}
+NOISE = ["🚀", "🔥", "**", "#VIP", "@channel", "📈", "⚡️", "👇"]
+
+
+@st.composite
+def signals(draw: st.DrawFn) -> dict[str, Any]:
+    """A call with whole prices or prices with two or four decimals (never three: "1,345" is decided by the
+    message's other numbers)."""
+    long = draw(st.booleans())
+    if draw(st.booleans()):
+        entry = Decimal(draw(st.integers(min_value=1000, max_value=90000)))
+        step = max(entry // 20, Decimal(1))
+    else:
+        places = draw(st.sampled_from([2, 4]))
+        entry = Decimal(draw(st.integers(min_value=2000, max_value=9000))).scaleb(-places)
+        step = (entry / 20).quantize(Decimal(1).scaleb(-places))
+    sign = 1 if long else -1
+    return {
+        "coin": draw(st.sampled_from(["BTC", "ETH", "SOL", "DOGE", "LINK"])),
+        "long": long,
+        "entry": entry,
+        "targets": [entry + sign * step, entry + sign * 2 * step],
+        "stop": entry - sign * step,
+    }
+
+
+def render(signal: dict[str, Any], lang: str, digits: str = "ascii", noise: list[str] | None = None) -> str:
+    layout, long_word, short_word, comma = LAYOUTS[lang]
+
+    def written(value: Decimal) -> str:
+        text = format(value, "f")
+        return (text.replace(".", ",") if comma else text).translate(DIGITS[digits])
+
+    text = layout.format(
+        coin=signal["coin"],
+        side=long_word if signal["long"] else short_word,
+        entry=written(signal["entry"]),
+        tp1=written(signal["targets"][0]),
+        tp2=written(signal["targets"][1]),
+        sl=written(signal["stop"]),
+    )
+    lines = text.split("\n")
+    for i, piece in enumerate(noise or []):
+        lines[(i + 1) % len(lines)] += " " + piece
+    return "\n".join(lines)
+
+
+def read_back(text: str) -> dict[str, Any] | str:
+    reading = read_message(text)
+    if reading.kind != "create":
+        return f"{reading.kind}: {getattr(reading, 'message', '')}"
+    return {
+        "coin": reading.coin,
+        "long": reading.side.value == "long",
+        "entry": reading.entry.prices[0] if len(reading.entry.prices) == 1 else reading.entry.prices,
+        "targets": [t.price for t in reading.targets],
+        "stop": reading.stop_loss,
+    }
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    signal=signals(),
+    lang=st.sampled_from(sorted(LAYOUTS)),
+    digits=st.sampled_from(sorted(DIGITS)),
+    noise=st.lists(st.sampled_from(NOISE), max_size=4),
+)
+def test_a_signal_in_these_languages_with_noise_and_any_digits_parses_back(
+    signal: dict[str, Any], lang: str, digits: str, noise: list[str]
+) -> None:
+    assert read_back(render(signal, lang, digits, noise)) == signal
