@@ -106,6 +106,7 @@ class Walk:
     lev: list[Token] = field(default_factory=list)
     lev_numbers: list[Token] = field(default_factory=list)
     lev_range: bool = False
+    lev_bounds: list[tuple[Token, Token]] = field(default_factory=list)  # "10-20x": (10, 20x) per range
     sized: dict[str, Token] = field(default_factory=dict)  # RISK / INVEST -> its PCT
     update_word: Token | None = None
     trailing_section: bool = False
@@ -238,6 +239,7 @@ def walk(tokens: list[Token], text: str) -> Walk:
                 w.lev.append(tok)
                 if i > 1 and _lev_range(toks[i - 2], toks[i - 1], tok):
                     w.lev_range = True  # "5x - 10x", "3-10X", "2-5x": no single leverage
+                    w.lev_bounds.append((toks[i - 2], tok))
                     if (
                         toks[i - 2].type == "PRICE"
                         and current is not None

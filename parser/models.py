@@ -71,7 +71,8 @@ class Signal(_Model):
     entry: Entry
     targets: tuple[Target, ...] = ()
     stop_loss: Decimal | None = None
-    leverage: int | None = None
+    leverage: int | None = None  # a range ("10-20x") gives its lower bound here ...
+    leverage_max: int | None = None  # ... and its upper bound here (None for a single leverage)
     margin: Margin | None = None
     exchange: str | None = None
     invest: Decimal | None = None  # a stated size, percent of a follower's funds

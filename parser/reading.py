@@ -53,6 +53,7 @@ from parser.models import Reading as ReadingType
 from parser.normalize import Normalized, normalize
 from parser.numbers import CommaStyle, comma_style, is_ambiguous_comma, is_ambiguous_dot, to_decimal
 from parser.ordering import check_order
+from parser.pattern_cache import compiled
 
 MAX_MESSAGE_BYTES = 4096
 # A call has a few dozen items; past this many words, numbers and brackets a message is an article or
@@ -152,6 +153,17 @@ _TIME_UNIT = re.compile(
     r"(?:days?|hours?|hrs?|h|weeks?|wks?|months?|mins?|minutes?|seconds?|secs?|d|w|m|дн\w*|час\w*|недел\w*)",
     re.IGNORECASE,
 )
+# "stop unchanged", "стоп прежний", "стоп 4.95 без изменений": the stop stays; nothing in that clause is sent
+_UNCHANGED = re.compile(
+    r"(?<![^\W\d_])(?:unchanged|the same|same|stays|remains|untouched|прежн\w*|без изменени\w*|не меня\w*"
+    r"|оставля\w*|оставим|остаётся|остается)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# "Лимитку по OP убираем", "лимитки снимаем": the pending order named before the verb that removes it
+_ORDER_THEN_REMOVE = re.compile(
+    r"лимитк\w*(?:[ \t]+по[ \t]+\S+)?[ \t]+(?:убира|уберём|уберем|сним|отмен)\w*", re.IGNORECASE
+)
+_CLAUSE_MARKS = ("\n", ", ", "; ", ". ", " — ", " - ", " – ")
 # "#2041", "Signal# 1325": a number tagged like a hashtag (two digits or more) is a post's number
 _INTEGER = re.compile(r"\d{2,}")
 _NEGATION = frozenset({"don't", "dont", "do not", "never", "not", "doesn't", "won't"})
@@ -367,7 +379,7 @@ def _field_words(aliases: Aliases = ()) -> re.Pattern[str]:
     body = "|".join(r"[ \t_\-]*".join(w.split(" ")) for w in sorted(set(words), key=lambda w: (-len(w), w)))
     # the first-letter lookahead lets the search skip most positions in one step
     firsts = "".join(sorted({w[0].lower() for w in words} | {w[0].upper() for w in words}))
-    return re.compile(rf"(?=[{re.escape(firsts)}])(?<![A-Za-zА-Яа-яЁё])(?:{body})", re.IGNORECASE)
+    return compiled(rf"(?=[{re.escape(firsts)}])(?<![A-Za-zА-Яа-яЁё])(?:{body})", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -534,6 +546,12 @@ class _Reader:
             ]
         tokens = self.split_glued_sides(tokens)
         tokens = self.drop_durations_and_negated(tokens)
+        tokens = self.drop_unchanged(tokens)
+        tokens = [
+            Token.new_borrow_pos("CANCEL", t, t) if t.type == "LIMIT" and _ORDER_THEN_REMOVE.match(
+                self.norm.text, _pos(t)
+            ) else t for t in tokens
+        ]
         quoted = _quoted_spans(self.norm.text)
         if quoted:
             # "'Move SL to BE' means ...", "fake channels post 'LONG SOL entry 150'": words in quotation marks
@@ -611,6 +629,24 @@ class _Reader:
             ):
                 return True
         return False
+
+    def drop_unchanged(self, tokens: list[Token]) -> list[Token]:
+        """"Added at 0.398, stop unchanged", "Переставьте вход на 21.00-20.60, стоп прежний": a stop said to
+        stay as it is changes nothing; its clause (the label, its price, "без изменений") is dropped, so the
+        price before it is never read as a new stop."""
+        text = self.norm.text
+        if not _UNCHANGED.search(text):
+            return tokens
+        spans: list[tuple[int, int]] = []
+        for tok in tokens:
+            if tok.type != "STOP":
+                continue
+            start = max(text.rfind(mark, 0, _pos(tok)) for mark in _CLAUSE_MARKS) + 1
+            ends = [i for i in (text.find(m, _pos(tok)) for m in _CLAUSE_MARKS) if i >= 0]
+            end = min(ends) if ends else len(text)
+            if _UNCHANGED.search(text, int(tok.end_pos or _pos(tok)), end):
+                spans.append((start, end))
+        return [t for t in tokens if not any(a <= _pos(t) < b for a, b in spans)]
 
     def drop_durations_and_negated(self, tokens: list[Token]) -> list[Token]:
         """"all targets done in 3 days", "after 6 hours": a number with a time unit is a duration, not a
@@ -1545,6 +1581,9 @@ class _Reader:
             by_price = {v.price: v.share for v in entry_values}
             shares = tuple(by_price[p] for p in prices)  # type: ignore[misc]
         leverage = self.leverage(w)
+        lev_range = self.leverage_range(w)
+        if lev_range is not None:
+            leverage = lev_range[0]  # the lower bound, the conservative one; the bridge notes the range
         margin = Margin.CROSS if w.flag("CROSS") else Margin.ISOLATED if w.flag("ISOLATED") else None
         if w.flag("CROSS") and w.flag("ISOLATED"):
             raise _Refuse("the message names both cross and isolated margin", w.flags["ISOLATED"][0])
@@ -1564,6 +1603,7 @@ class _Reader:
             targets=tuple(Target(price=v.price, percent=v.percent, share=v.share) for v in targets),
             stop_loss=stop,
             leverage=leverage,
+            leverage_max=lev_range[1] if lev_range is not None else None,
             margin=margin,
             exchange=self.exchange(w),
             invest=invest_value,
@@ -1665,6 +1705,47 @@ class _Reader:
                 tok = next(t for t in x.items if t.type in _PRICES)
                 raise _Refuse("this line inside the call could not be read", tok,
                               ("a label such as 'TP3:' or 'SL:' before the price",))
+
+    def leverage_range(self, w: _Walk) -> tuple[int, int] | None:
+        """"Lev 10-20x", "Cross 20× To 50×", "(2-5x)": the range's bounds, low then high; None when the call
+        names no range.  Two different ranges, or a single leverage beside one, are refused."""
+        if not w.lev_bounds:
+            return None
+        bounds: set[tuple[int, int]] = set()
+        chain: list[int] = []  # "5X - 10X - 20X": one range from the lowest to the highest
+        for i, (low_tok, high_tok) in enumerate(w.lev_bounds):
+            low, high = (self.lev_value(t) for t in (low_tok, high_tok))
+            if not low < high:
+                raise _Refuse("cannot read the leverage", low_tok, ("a range such as '5x-10x'",))
+            if i and w.lev_bounds[i - 1][1] is low_tok:
+                chain.append(high)
+                bounds.discard((chain[0], chain[-2]))
+                bounds.add((chain[0], high))
+            else:
+                chain = [low, high]
+                bounds.add((low, high))
+        in_ranges = {id(t) for pair in w.lev_bounds for t in pair}
+        singles = [t for t in [*w.lev, *w.lev_numbers] if id(t) not in in_ranges]
+        if len(bounds) > 1 or singles:
+            second = singles[0] if singles else w.lev_bounds[1][0]
+            raise _Refuse(
+                "the call names more than one leverage; write one (or a range such as '5x-10x')", second,
+                ("a single leverage such as '10x'",),
+            )
+        return bounds.pop()
+
+    def lev_value(self, tok: Token) -> int:
+        digits = re.sub(r"[^\d.,]", "", str(tok)).replace(",", ".")
+        try:
+            value = Decimal(digits)
+        except ArithmeticError:
+            raise _Refuse("cannot read the leverage", tok) from None
+        if value != value.to_integral_value() or not 1 <= value <= 125:
+            raise _Refuse(
+                "leverage {leverage} is outside 1..125", tok, ("a leverage from 1x to 125x",),
+                leverage=value,
+            )
+        return int(value)
 
     def leverage(self, w: _Walk) -> int | None:
         if w.lev_range:

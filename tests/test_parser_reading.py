@@ -110,8 +110,27 @@ def test_three_entries_are_low_middle_high_with_their_shares() -> None:
     assert s.entry.shares == (D(10), D(20), D(70))
 
 
-def test_leverage_range_gives_no_single_leverage() -> None:
-    assert signal("BTC long 60000 tp 61000 sl 59000 leverage 5x - 10x").leverage is None
+def test_a_leverage_range_gives_its_lower_bound_and_keeps_the_upper() -> None:
+    s = signal("BTC long 60000 tp 61000 sl 59000 leverage 5x - 10x")
+    assert (s.leverage, s.leverage_max) == (5, 10)
+
+
+def test_a_single_leverage_has_no_upper_bound() -> None:
+    s = signal("BTC long 60000 tp 61000 sl 59000 leverage 10x")
+    assert (s.leverage, s.leverage_max) == (10, None)
+
+
+def test_a_chain_of_leverages_is_one_range_from_lowest_to_highest() -> None:
+    s = signal("BTC long 60000 tp 61000 sl 59000\nLEV : 5X - 10X - 20X")
+    assert (s.leverage, s.leverage_max) == (5, 20)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["BTC long 60000 tp 61000 sl 59000 3-10X 20x", "BTC long 60000 tp 61000 sl 59000 lev 10-200x"],
+)
+def test_a_leverage_range_beside_another_leverage_or_out_of_bounds_is_refused(text: str) -> None:
+    assert isinstance(read_message(text), Refusal)
 
 
 def test_margin_and_leverage_written_together() -> None:
@@ -572,9 +591,12 @@ def test_a_bar_between_the_stop_and_the_leverage_is_no_leverage_range() -> None:
     assert s.leverage == 20
 
 
-@pytest.mark.parametrize("lev", ["lev 3-10X", "(2-5x)", "5x - 10x"])
-def test_leverage_ranges_still_send_no_single_leverage(lev: str) -> None:
-    assert signal(f"BTC long 60000 tp 61000 sl 59000 {lev}").leverage is None
+@pytest.mark.parametrize(
+    ("lev", "low", "high"), [("lev 3-10X", 3, 10), ("(2-5x)", 2, 5), ("5x - 10x", 5, 10)]
+)
+def test_leverage_ranges_send_the_lower_bound(lev: str, low: int, high: int) -> None:
+    s = signal(f"BTC long 60000 tp 61000 sl 59000 {lev}")
+    assert (s.leverage, s.leverage_max) == (low, high)
 
 
 @pytest.mark.parametrize("text", ["Close 50% at TP1", "Close BTC at 96000", "Close half at TP2"])

@@ -112,11 +112,11 @@ def test_an_r_multiple_in_parentheses_is_a_note_not_a_result() -> None:
     assert reading.entry.prices == (D("318.5"),)
 
 
-def test_a_leverage_range_written_with_to_gives_no_single_leverage() -> None:
+def test_a_leverage_range_written_with_to_gives_its_bounds() -> None:
     text = "📍Coin #ZRO/USDT\nPosition: LONG\nLeverage:  Cross 20× To 50×\nEntries: 3.512 - 3.405\n"
     reading = read_message(text + "Targets: 3.58, 3.65\nStop Loss: 3.29")
     assert isinstance(reading, Signal), reading
-    assert reading.leverage is None
+    assert (reading.leverage, reading.leverage_max) == (20, 50)
 
 
 @pytest.mark.parametrize("line", ["Size: 0.01", "Margin: $ 50"])

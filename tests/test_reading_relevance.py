@@ -8,7 +8,17 @@ from decimal import Decimal
 import pytest
 
 from parser import read_message
-from parser.models import Cancel, Chatter, ClosePosition, Rebuy, Signal
+from parser.models import (
+    Cancel,
+    Chatter,
+    ClosePosition,
+    MoveStop,
+    Rebuy,
+    Refusal,
+    Signal,
+    TrailingStop,
+    UpdatePrices,
+)
 
 D = Decimal
 
@@ -72,3 +82,65 @@ def test_a_hashtag_number_is_a_post_id_not_a_price() -> None:
     reading = read_message("SIGNAL ID: #3114\nClose now, market turned")
     assert isinstance(reading, ClosePosition), reading
     assert reading.percent == D(100)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ENA 🚀｜trades: Added at 0.398, stop unchanged",
+        "SL 0.391 unchanged",
+        "Stop stays at 58000",
+        "Цели по TON: 6.10 и 6.60, стоп 4.95 без изменений",
+    ],
+)
+def test_a_stop_said_to_stay_is_never_moved(text: str) -> None:
+    reading = read_message(text)
+    assert getattr(reading, "stop_loss", None) is None and getattr(reading, "price", None) is None, reading
+
+
+def test_an_entry_moved_with_the_stop_unchanged_moves_the_entry_only() -> None:
+    reading = read_message("Переставьте вход по INJ на 21.00-20.60, стоп прежний")
+    assert isinstance(reading, UpdatePrices), reading
+    assert (reading.entry_low, reading.entry_high, reading.stop_loss) == (D("20.60"), D("21.00"), None)
+
+
+def test_a_stop_to_the_entry_point_after_a_target_report_moves_the_stop_to_entry() -> None:
+    reading = read_message("Тейк 1 взяли, стоп в точку входа")
+    assert isinstance(reading, MoveStop), reading
+    assert reading.to_entry
+
+
+@pytest.mark.parametrize(
+    ("text", "coin", "scope"),
+    [
+        ("Лимитку по OP убираем", "OP", None),
+        ("Снимаю все лимитные заявки, рынок перегрет", None, "pending"),
+    ],
+)
+def test_removing_pending_orders_in_russian_cancels(text: str, coin: str | None, scope: str | None) -> None:
+    reading = read_message(text)
+    assert isinstance(reading, Cancel), reading
+    assert (reading.coin, reading.scope) == (coin, scope)
+
+
+@pytest.mark.parametrize("text", ["Снимаю видео про лимитные ордера", "Лимитку по OP ставим на 1.80"])
+def test_other_talk_of_limit_orders_cancels_nothing(text: str) -> None:
+    assert not isinstance(read_message(text), Cancel)
+
+
+def test_a_russian_trailing_stop_after_the_first_target_is_a_trailing_stop() -> None:
+    reading = read_message("Трейлинг стоп 2% после первого тейка")
+    assert isinstance(reading, TrailingStop), reading
+    assert reading.distance_percent == D(2)
+
+
+def test_a_russian_one_line_call_from_the_current_price_is_a_market_call() -> None:
+    reading = read_message("Шорт BNB от текущих, стоп 712, цели 690 и 675")
+    assert isinstance(reading, Signal), reading
+    assert reading.entry.market and reading.stop_loss == D(712)
+    assert [t.price for t in reading.targets] == [D(690), D(675)]
+
+
+def test_an_upper_case_listed_ticker_after_the_side_is_the_coin_even_if_a_word() -> None:
+    reading = read_message("@-Mouse shorted PUMP at .00512 SL: .00538")
+    assert isinstance(reading, Refusal) and "TP1" in reading.message, reading
