@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import re
+import sys
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token
@@ -223,20 +226,27 @@ def languages() -> frozenset[str] | None:
     return codes or None
 
 
-def _read_tables() -> Lexicon:
-    keywords: dict[str, list[str]] = {}
-    exchanges: dict[str, list[str]] = {}
-    stopwords: set[str] = set()
-    comma_words: set[str] = set()
-    dot_words: set[str] = set()
-    only = languages()
+def _table_sources(only: frozenset[str] | None) -> list[tuple[str, str]]:
+    """The keyword tables to load, as (file name, text), in name order."""
     folder = resources.files("grammars").joinpath(KEYWORD_DIR)
+    out = []
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if not item.name.endswith(".toml"):
             continue
         if only is not None and item.name.removesuffix(".toml") not in only:
             continue
-        data: dict[str, Any] = tomllib.loads(item.read_text(encoding="utf-8"))
+        out.append((item.name, item.read_text(encoding="utf-8")))
+    return out
+
+
+def _read_tables(sources: Sequence[tuple[str, str]]) -> Lexicon:
+    keywords: dict[str, list[str]] = {}
+    exchanges: dict[str, list[str]] = {}
+    stopwords: set[str] = set()
+    comma_words: set[str] = set()
+    dot_words: set[str] = set()
+    for _name, text in sources:
+        data: dict[str, Any] = tomllib.loads(text)
         decimal_comma = bool(data.get("numbers", {}).get("decimal_comma", False))
         for role, words in data.get("keywords", {}).items():
             keywords.setdefault(role, []).extend(words)
@@ -252,11 +262,51 @@ def _read_tables() -> Lexicon:
     )
 
 
+# The keys of the prepared tables this process took from the disk cache (tests check it is in use).
+tables_loaded: list[str] = []
+
+
+@cache
+def _prepared(only: frozenset[str] | None) -> tuple[Lexicon, str]:
+    """The merged keyword tables and the grammar filled from them (no channel words).
+
+    Parsing twenty TOML tables and building their alternations is a fifth of a fresh process's start-up,
+    so both are kept on disk beside the grammar cache, keyed by the text of the tables, of the grammar
+    and of this module: a changed table or a changed rule here builds them again."""
+    sources = _table_sources(only)
+    template = resources.files("grammars").joinpath(GRAMMAR_FILE).read_text(encoding="utf-8")
+    digest = hashlib.sha256()
+    for part in (sys.version, Path(__file__).read_text(encoding="utf-8"), template, *map(repr, sources)):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    key = f"tables-{digest.hexdigest()[:24]}"
+    folder = cache_folder()
+    path = None if folder is None else folder / f"{key}.pickle"
+    if path is not None:
+        try:
+            lex, text = pickle.loads(path.read_bytes())  # noqa: S301 - our own cache, as Lark's
+            if isinstance(lex, Lexicon) and isinstance(text, str):
+                tables_loaded.append(key)
+                return lex, text
+        except (OSError, EOFError, ValueError, TypeError, AttributeError, pickle.UnpicklingError):
+            pass  # not cached yet, or not usable: build them
+    lex = _read_tables(sources)
+    text = _fill(template, lex)
+    if path is not None:
+        try:
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_bytes(pickle.dumps((lex, text)))
+            os.replace(temporary, path)
+        except OSError:
+            pass
+    return lex, text
+
+
 @lru_cache(maxsize=64)
 def lexicon(aliases: Aliases = ()) -> Lexicon:
     """The merged keyword tables, plus a channel's own words when `aliases` is given."""
     if not aliases:
-        return _read_tables()
+        return _prepared(languages())[0]
     base = lexicon()
     keywords = {role: list(words) for role, words in base.keywords.items()}
     for concept, words in aliases:
@@ -374,8 +424,13 @@ def _word_problems(
 
 def grammar_text(aliases: Aliases = ()) -> str:
     """The grammar with every %%placeholder%% filled from the keyword tables (and a channel's words)."""
+    if not aliases:
+        return _prepared(languages())[1]
     template = resources.files("grammars").joinpath(GRAMMAR_FILE).read_text(encoding="utf-8")
-    lex = lexicon(aliases)
+    return _fill(template, lexicon(aliases))
+
+
+def _fill(template: str, lex: Lexicon) -> str:
     fills = {role: _alternation(words) for role, words in lex.keywords.items()}
     fills["target_idx"] = _target_index(lex.keywords.get("target", []) + lex.keywords.get("target_index", []))
     fills["exchange"] = _alternation([n for names in lex.exchanges.values() for n in names])

@@ -21,10 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 _PROBE = """
 import json
 from parser import pattern_cache, read_message
-from parser.grammar import calls_items
+from parser.grammar import calls_items, tables_loaded
 reading = read_message("BTC long 60000 tp 63000 sl 58000")
 path = calls_items(()).__name__
-print(json.dumps({"path": path, "loaded": len(pattern_cache.loaded), "kind": reading.kind}))
+loaded = len(pattern_cache.loaded)
+print(json.dumps({"path": path, "loaded": loaded, "tables": len(tables_loaded), "kind": reading.kind}))
 """
 
 
@@ -46,13 +47,37 @@ def test_a_fresh_process_reads_with_the_lexer_pattern_before_and_after_the_cache
     # the first process builds the grammar and fills an empty cache folder, the second loads both: a
     # parser loaded from the Lark cache once sent every message through the LALR parse ("parsed")
     first = _fresh_process(tmp_path)
-    assert first == {"path": "items", "loaded": 0, "kind": "create"}
+    assert first == {"path": "items", "loaded": 0, "tables": 0, "kind": "create"}
     cached = sorted(p.name.split("-")[0] for p in (tmp_path / "signal-bridge").iterdir())
-    assert "calls" in cached and "pattern" in cached
+    assert "calls" in cached and "pattern" in cached and "tables" in cached
     second = _fresh_process(tmp_path)
     assert second["path"] == "items" and second["kind"] == "create"
     # the lexer's pattern (and any other large pattern) came from the disk, not from re.compile
     assert isinstance(second["loaded"], int) and second["loaded"] >= 1
+    # and the keyword tables with the grammar filled from them came from the disk, not from the TOML files
+    assert second["tables"] == 1
+
+
+def test_the_prepared_tables_are_built_again_when_a_table_changes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from parser import grammar
+
+    _use_cache(monkeypatch, tmp_path)
+    monkeypatch.setattr(grammar, "tables_loaded", [])
+    english = frozenset({"en"})
+    sources = grammar._table_sources(english)
+    prepare = grammar._prepared.__wrapped__  # without the in-process cache
+    built = prepare(english)
+    assert grammar.tables_loaded == []
+    assert prepare(english) == built and len(grammar.tables_loaded) == 1
+    # a changed table is another key: built from the files again, never the stale copy
+    changed = [(name, text.replace("\nnotice = [", '\nnotice = ["zzqx", ', 1)) for name, text in sources]
+    assert changed != sources
+    monkeypatch.setattr(grammar, "_table_sources", lambda only: changed)
+    lex, text = prepare(english)
+    assert len(grammar.tables_loaded) == 1
+    assert "zzqx" in lex.keywords["notice"] and "zzqx" in text and "zzqx" not in built[1]
 
 
 def _use_cache(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
