@@ -163,6 +163,7 @@ _UNCHANGED = re.compile(
 _ORDER_THEN_REMOVE = re.compile(
     r"лимитк\w*(?:[ \t]+по[ \t]+\S+)?[ \t]+(?:убира|уберём|уберем|сним|отмен)\w*", re.IGNORECASE
 )
+_HORIZONS = frozenset({"short", "mid", "medium", "long"})
 _CLAUSE_MARKS = ("\n", ", ", "; ", ". ", " — ", " - ", " – ")
 # "#2041", "Signal# 1325": a number tagged like a hashtag (two digits or more) is a post's number
 _INTEGER = re.compile(r"\d{2,}")
@@ -547,6 +548,7 @@ class _Reader:
         tokens = self.split_glued_sides(tokens)
         tokens = self.drop_durations_and_negated(tokens)
         tokens = self.drop_unchanged(tokens)
+        tokens = self.drop_horizons(tokens)
         tokens = [
             Token.new_borrow_pos("CANCEL", t, t) if t.type == "LIMIT" and _ORDER_THEN_REMOVE.match(
                 self.norm.text, _pos(t)
@@ -629,6 +631,18 @@ class _Reader:
             ):
                 return True
         return False
+
+    def drop_horizons(self, tokens: list[Token]) -> list[Token]:
+        """"Short-term targets: 0.0275 - 0.0282 / Mid-term targets: 0.0295": a horizon before a target label
+        is part of the label (the targets follow on in order), not a word where a target price must be."""
+        drop: set[int] = set()
+        for i, tok in enumerate(tokens):
+            if tok.type != "TARGET" or i < 2 or str(tokens[i - 1]).lower() != "term":
+                continue
+            j = i - 2 if tokens[i - 2].type != "DASH" else i - 3
+            if j >= 0 and tokens[j].type == "WORD" and str(tokens[j]).lower() in _HORIZONS:
+                drop.update(range(j, i))
+        return [t for i, t in enumerate(tokens) if i not in drop] if drop else tokens
 
     def drop_unchanged(self, tokens: list[Token]) -> list[Token]:
         """"Added at 0.398, stop unchanged", "Переставьте вход на 21.00-20.60, стоп прежний": a stop said to
@@ -1382,7 +1396,14 @@ class _Reader:
             x for x in w.fields
             if x.role == "ENTRY" and x.label is not None and x.label.type == "LIMIT" and _pos(x.label) > start
         ]
-        values = self.collect(fields)
+        values = [
+            v for x in fields for v in self.collect([x])
+            # "Trailing stop active, BTC up 5%": a percentage after free words is no distance
+            if x.role != "TRAILING" or self.plainly_follows(w, x.label, v.token)
+            or (v.percent is not None and self.by_distance(w, x.label, v.token))  # "Trail stop by 1.5%"
+        ]
+        if not values:
+            values = self.trailing_distance(w, w.flags["TRAILING"][0])
         pcts = [v for v in values if v.percent is not None]
         prices = [v for v in values if v.price is not None]
         if pcts and not prices:
@@ -1395,6 +1416,38 @@ class _Reader:
         raise _Refuse(
             "cannot read the trailing stop: give a distance ('trail 1.5%') or a price", values[0].token
         )
+
+    def by_distance(self, w: _Walk, label: Token | None, value: Token) -> bool:
+        """"Trail stop by 1.5%": only "by" between the trailing word and its percentage."""
+        if label is None:
+            return False
+        between = [
+            t for line in w.lines.values() for t in line if _pos(label) < _pos(t) < _pos(value)
+        ]
+        return [str(t).lower() for t in between] == ["by"]
+
+    def trailing_distance(self, w: _Walk, word: Token) -> list[_Value]:
+        """The distance of a trailing word with no value of its own: "Trail the stop 2% behind price" (the
+        stop label right after it, past "the"), "Activate trailing stop after TP2 – 1.5% callback" (a
+        percentage named as the callback or the distance).  Any other percentage is not guessed at."""
+        line = w.lines.get(int(word.line or 0), [])
+        after = [
+            t for t in line
+            if _pos(t) > _pos(word) and not (t.type == "WORD" and str(t).lower() in _DETERMINERS)
+        ]
+        if after and after[0].type == "STOP":
+            stops = [x for x in w.fields if x.role == "STOP" and x.label is after[0]]
+            values = [v for v in self.collect(stops) if v.percent is not None]
+            if values:
+                return values[:1]
+        for i, tok in enumerate(line):
+            nxt = line[i + 1] if i + 1 < len(line) else None
+            if (
+                tok.type == "PCT" and _pos(tok) > _pos(word) and nxt is not None and nxt.type == "WORD"
+                and str(nxt).lower() in ("callback", "distance", "behind", "offset")
+            ):
+                return [_Value(price=None, percent=abs(self.number(tok)), share=None, token=tok)]
+        return []
 
     def rebuy(self, w: _Walk, coin: str | None, values: list[_Value], word: Token) -> ReadingType:
         prices = sorted({v.price for v in values if v.price is not None})

@@ -144,3 +144,32 @@ def test_a_russian_one_line_call_from_the_current_price_is_a_market_call() -> No
 def test_an_upper_case_listed_ticker_after_the_side_is_the_coin_even_if_a_word() -> None:
     reading = read_message("@-Mouse shorted PUMP at .00512 SL: .00538")
     assert isinstance(reading, Refusal) and "TP1" in reading.message, reading
+
+
+@pytest.mark.parametrize(
+    ("text", "distance"),
+    [
+        ("Trail the stop 2% behind price", D(2)),
+        ("Activate trailing stop after TP2 – 1.5% callback", D("1.5")),
+        ("Trail stop by 1.5%", D("1.5")),
+    ],
+)
+def test_a_trailing_distance_named_in_other_words_is_read(text: str, distance: Decimal) -> None:
+    reading = read_message(text)
+    assert isinstance(reading, TrailingStop), reading
+    assert reading.distance_percent == distance
+
+
+@pytest.mark.parametrize("text", ["Trailing stop active, BTC up 5%", "Trailing stop raised by 2%, BTC"])
+def test_a_percentage_after_free_words_is_no_trailing_distance(text: str) -> None:
+    assert not isinstance(read_message(text), TrailingStop)
+
+
+def test_horizon_words_before_target_labels_keep_the_targets_in_order() -> None:
+    text = (
+        "#GALA/USDT — LONG\nBuy: 0.02680 - 0.02610\nShort-term targets: 0.02750 - 0.02820\n"
+        "Mid-term targets: 0.02950 - 0.03150\nStop: 0.02520"
+    )
+    reading = read_message(text)
+    assert isinstance(reading, Signal), reading
+    assert [t.price for t in reading.targets] == [D("0.02750"), D("0.02820"), D("0.02950"), D("0.03150")]
