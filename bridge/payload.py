@@ -192,8 +192,8 @@ def _create(signal: Signal, defaults: ChannelDefaults, template: bool) -> BuiltR
     if not prices and not template:
         raise PayloadRefusal("the entry is 'market' and no price source is configured; post the entry price")
     # a leverage range ("Lev 10-20x"): the parser carries its lower bound as `leverage`, which is sent
-    leverage_max = getattr(signal, "leverage_max", None)
-    if signal.leverage is not None and isinstance(leverage_max, int) and leverage_max > signal.leverage:
+    leverage_max = signal.leverage_max
+    if signal.leverage is not None and leverage_max is not None and leverage_max > signal.leverage:
         notes.append(Phrase("leverage {low}x-{high}x: sent {low}x", low=signal.leverage, high=leverage_max))
     if signal.leverage is not None and signal.leverage > defaults.leverage_cap:
         raise PayloadRefusal(

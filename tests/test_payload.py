@@ -285,7 +285,6 @@ def test_a_follow_up_about_every_signal_is_never_sent_to_one() -> None:
         build_request(reading, ChannelDefaults(), None)  # a template, never sent
 
 
-@pytest.mark.xfail(strict=False, reason="the parser does not carry a leverage range yet (requests.md, 07:53)")
 def test_a_leverage_range_goes_to_futures_with_its_lower_bound() -> None:
     for text in (
         "BTC/USDT LONG\nEntry 60000-61000\nTP1 63000\nSL 58000\nLev 10-20x",
