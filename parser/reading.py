@@ -418,6 +418,7 @@ class _Reader:
         self.style = CommaStyle.THOUSANDS
         self.comma_language = False
         self.several_coins: _Refuse | None = None
+        self.unchanged_stop: Token | None = None  # "stop unchanged": the stop label said to stay
         self._values: dict[int, tuple[_Field, int, list[_Value]]] = {}
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -646,8 +647,8 @@ class _Reader:
 
     def drop_unchanged(self, tokens: list[Token]) -> list[Token]:
         """"Added at 0.398, stop unchanged", "Переставьте вход на 21.00-20.60, стоп прежний": a stop said to
-        stay as it is changes nothing; its clause (the label, its price, "без изменений") is dropped, so the
-        price before it is never read as a new stop."""
+        stay as it is changes nothing; the label and the rest of its clause (its price, "без изменений") are
+        dropped, so no price is read as a new stop.  A new call with such a stop is refused (decide_walk)."""
         text = self.norm.text
         if not _UNCHANGED.search(text):
             return tokens
@@ -655,11 +656,11 @@ class _Reader:
         for tok in tokens:
             if tok.type != "STOP":
                 continue
-            start = max(text.rfind(mark, 0, _pos(tok)) for mark in _CLAUSE_MARKS) + 1
             ends = [i for i in (text.find(m, _pos(tok)) for m in _CLAUSE_MARKS) if i >= 0]
             end = min(ends) if ends else len(text)
             if _UNCHANGED.search(text, int(tok.end_pos or _pos(tok)), end):
-                spans.append((start, end))
+                spans.append((_pos(tok), end))
+                self.unchanged_stop = self.unchanged_stop or tok
         return [t for t in tokens if not any(a <= _pos(t) < b for a, b in spans)]
 
     def drop_durations_and_negated(self, tokens: list[Token]) -> list[Token]:
@@ -909,6 +910,11 @@ class _Reader:
                     ("a stop price such as 'SL 58000'",),
                 )
             self.check_crypto(w, coin, coin_tok)
+            if self.unchanged_stop is not None:
+                # "BTC long 60000 tp 63000 / SL unchanged": a new call has no stop to keep; never sent without
+                raise _Refuse(
+                    "the stop has no price", self.unchanged_stop, ("a stop price such as 'SL 58000'",)
+                )
             made = self.signal(
                 w, coin, coin_tok, entries + dcas, targets, stop_prices, market, sell_opens_short
             )

@@ -173,3 +173,12 @@ def test_horizon_words_before_target_labels_keep_the_targets_in_order() -> None:
     reading = read_message(text)
     assert isinstance(reading, Signal), reading
     assert [t.price for t in reading.targets] == [D("0.02750"), D("0.02820"), D("0.02950"), D("0.03150")]
+
+
+@pytest.mark.parametrize(
+    "text", ["BTC long 60000 tp 63000\nSL unchanged", "BTC long 60000 tp 63000 SL 58000 stays"]
+)
+def test_a_new_call_whose_stop_is_said_to_stay_is_refused_never_sent_without_a_stop(text: str) -> None:
+    reading = read_message(text)
+    assert isinstance(reading, Refusal), reading
+    assert "stop" in reading.message
