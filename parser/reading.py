@@ -995,6 +995,9 @@ class _Reader:
                 "two actions in one message (a stop change and a close); send them as two messages",
                 w.flags["CLOSE"][0], ("one action per message",),
             )
+        at_target = self.stop_to_target_price(w, stop_word, targets) if stop_word is not None else None
+        if at_target is not None and not entries and not stop_prices and not f("RESULT"):
+            return MoveStop(coin=coin, price=at_target, scope=scope)  # "SL moved to TP1 (2.38)"
         if stop_word is not None and (f("BREAKEVEN") or (f("MOVE") and f("STOP") and entry_label_only)):
             return MoveStop(coin=coin, to_entry=True, scope=scope)  # "SL to BE", "move SL → entry"
         move_word = self.leading(w, "MOVE", coin)
@@ -1048,6 +1051,19 @@ class _Reader:
                 if _HYPOTHETICAL.search(text, start + 1, min(ends) if ends else len(text)):
                     return True
         return False
+
+    def stop_to_target_price(self, w: _Walk, stop_word: Token, targets: list[_Value]) -> Decimal | None:
+        """"SL moved to TP1 (2.38)": the stop moves to a target whose price is written in parentheses right
+        after it; that price is the new stop.  Without the price the target's price is the parent's (None)."""
+        if not w.flag("MOVE") or len(targets) != 1 or targets[0].price is None:
+            return None
+        line = w.lines.get(int(stop_word.line or 0), [])
+        kinds = [t.type for t in line if _pos(t) > _pos(stop_word)]
+        words = [str(t).lower() for t in line if _pos(t) > _pos(stop_word)]
+        shape = ["MOVE", "WORD", "TARGET_IDX", "LPAR", "PRICE", "RPAR"]
+        if kinds[:6] == shape and words[1] == "to" and line[-1].type == "RPAR" and len(kinds) == 6:
+            return targets[0].price
+        return None
 
     def order_word_then_pair(
         self, w: _Walk, fields_by: dict[str, list[_Field]], coin_tok: Token

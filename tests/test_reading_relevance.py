@@ -182,3 +182,13 @@ def test_a_new_call_whose_stop_is_said_to_stay_is_refused_never_sent_without_a_s
     reading = read_message(text)
     assert isinstance(reading, Refusal), reading
     assert "stop" in reading.message
+
+
+def test_a_stop_moved_to_a_target_with_its_price_in_parentheses_moves_to_that_price() -> None:
+    reading = read_message("SL moved to TP1 (2.38)")
+    assert isinstance(reading, MoveStop), reading
+    assert reading.price == D("2.38") and not reading.to_entry
+
+
+def test_a_stop_moved_to_a_target_without_its_price_is_not_guessed() -> None:
+    assert not isinstance(read_message("SL moved to TP1"), MoveStop)
