@@ -275,12 +275,17 @@ def _prepared(only: frozenset[str] | None) -> tuple[Lexicon, str]:
     and of this module: a changed table or a changed rule here builds them again."""
     sources = _table_sources(only)
     template = resources.files("grammars").joinpath(GRAMMAR_FILE).read_text(encoding="utf-8")
+    try:
+        # this module's own rules shape what is stored: without its source there is no safe key
+        own = Path(__file__).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        own = None
     digest = hashlib.sha256()
-    for part in (sys.version, Path(__file__).read_text(encoding="utf-8"), template, *map(repr, sources)):
+    for part in (sys.version, own or "", template, *map(repr, sources)):
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\0")
     key = f"tables-{digest.hexdigest()[:24]}"
-    folder = cache_folder()
+    folder = cache_folder() if own else None
     path = None if folder is None else folder / f"{key}.pickle"
     if path is not None:
         try:

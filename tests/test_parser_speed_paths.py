@@ -139,3 +139,18 @@ def test_without_a_writable_cache_folder_patterns_are_compiled(
     assert compiled(_SAMPLE, re.IGNORECASE) == re.compile(_SAMPLE, re.IGNORECASE)
     assert compiled(_SAMPLE, re.IGNORECASE) == re.compile(_SAMPLE, re.IGNORECASE)
     assert pattern_cache.loaded == []
+
+
+def test_without_this_module_s_source_the_tables_are_built_not_cached(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # an install without grammar.py's source cannot tell a stale cache from a fresh one: no cache then
+    from parser import grammar
+
+    _use_cache(monkeypatch, tmp_path)
+    monkeypatch.setattr(grammar, "tables_loaded", [])
+    monkeypatch.setattr(grammar, "__file__", str(tmp_path / "missing.py"))
+    english = frozenset({"en"})
+    built = grammar._prepared.__wrapped__(english)
+    assert grammar._prepared.__wrapped__(english) == built
+    assert grammar.tables_loaded == [] and not list(tmp_path.glob("signal-bridge/tables-*"))
