@@ -889,7 +889,9 @@ class _Reader:
         if update:  # only labelled prices: "BTC update: holding above 42k" is no new entry
             return self.update_prices(w, coin, label_entries, targets, stop_prices)
         rebuy_word = self.leading(w, "REBUY", coin)
-        full_call = (f("LONG") or f("SHORT")) and bool(stop_prices) and bool(targets) and bool(label_entries)
+        # a re-entry with its own stop and targets is a new trade (read below, its side from the words or the
+        # prices): a rebuy would send the entry alone and drop the stop and targets the author wrote
+        full_call = bool(stop_prices) and bool(targets) and bool(label_entries or entries)
         if rebuy_word is not None and (rebuys or entries) and not f("NEWSIGNAL") and not full_call:
             # "Перезаход в лонг по ETH / Вход: 3050-3020 / Стоп: 2985 / Тейки: 3110 / 3180": a re-entry
             # with a side, an entry, a stop and targets is a new trade, read as a call below

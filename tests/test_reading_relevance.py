@@ -72,6 +72,21 @@ def test_a_re_entry_with_side_entry_stop_and_targets_is_a_new_call() -> None:
     assert [t.price for t in reading.targets] == [D(3110), D(3180)]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Перезаход по LINK: вход 13.10, стоп 12.60, цель 14.20",
+        "Re-entry LINK: entry 13.10, stop 12.60, target 14.20",
+    ],
+)
+def test_a_re_entry_with_its_own_stop_and_target_but_no_side_word_is_a_new_call(text: str) -> None:
+    # read as a rebuy, the entry alone would go out and the stop and target the author wrote would be lost
+    reading = read_message(text)
+    assert isinstance(reading, Signal), reading
+    assert reading.coin == "LINK" and reading.stop_loss == D("12.60")
+    assert [t.price for t in reading.targets] == [D("14.20")]
+
+
 def test_a_re_entry_zone_alone_stays_a_rebuy() -> None:
     reading = read_message("Перезаход по ETH 3050-3020")
     assert isinstance(reading, Rebuy), reading
