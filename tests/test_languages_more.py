@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from parser import read_message
 from parser.grammar import calls_items
+from tests.test_languages_properties import read_back, signals
+from tests.test_languages_properties import render as render_in
 
 D = Decimal
 
@@ -448,65 +450,13 @@ DIGITS = {
 NOISE = ["🚀", "🔥", "**", "#VIP", "@channel", "📈", "⚡️", "👇"]
 
 
-@st.composite
-def signals(draw: st.DrawFn) -> dict[str, Any]:
-    """A call with whole prices or prices with two or four decimals (never three: "1,345" is decided by the
-    message's other numbers)."""
-    long = draw(st.booleans())
-    if draw(st.booleans()):
-        entry = Decimal(draw(st.integers(min_value=1000, max_value=90000)))
-        step = max(entry // 20, Decimal(1))
-    else:
-        places = draw(st.sampled_from([2, 4]))
-        entry = Decimal(draw(st.integers(min_value=2000, max_value=9000))).scaleb(-places)
-        step = (entry / 20).quantize(Decimal(1).scaleb(-places))
-    sign = 1 if long else -1
-    return {
-        "coin": draw(st.sampled_from(["BTC", "ETH", "SOL", "DOGE", "LINK"])),
-        "long": long,
-        "entry": entry,
-        "targets": [entry + sign * step, entry + sign * 2 * step],
-        "stop": entry - sign * step,
-    }
-
-
 def render(signal: dict[str, Any], lang: str, digits: str = "ascii", noise: list[str] | None = None) -> str:
-    layout, long_word, short_word, comma = LAYOUTS[lang]
-
-    def written(value: Decimal) -> str:
-        text = format(value, "f")
-        return (text.replace(".", ",") if comma else text).translate(DIGITS[digits])
-
-    text = layout.format(
-        coin=signal["coin"],
-        side=long_word if signal["long"] else short_word,
-        entry=written(signal["entry"]),
-        tp1=written(signal["targets"][0]),
-        tp2=written(signal["targets"][1]),
-        sl=written(signal["stop"]),
-    )
-    lines = text.split("\n")
-    for i, piece in enumerate(noise or []):
-        lines[(i + 1) % len(lines)] += " " + piece
-    return "\n".join(lines)
-
-
-def read_back(text: str) -> dict[str, Any] | str:
-    reading = read_message(text)
-    if reading.kind != "create":
-        return f"{reading.kind}: {getattr(reading, 'message', '')}"
-    return {
-        "coin": reading.coin,
-        "long": reading.side.value == "long",
-        "entry": reading.entry.prices[0] if len(reading.entry.prices) == 1 else reading.entry.prices,
-        "targets": [t.price for t in reading.targets],
-        "stop": reading.stop_loss,
-    }
+    return render_in(signal, lang, digits, noise, layouts=LAYOUTS, digit_tables=DIGITS)
 
 
 @settings(max_examples=120, deadline=None)
 @given(
-    signal=signals(),
+    signal=signals(coins=["BTC", "ETH", "SOL", "DOGE", "LINK"]),
     lang=st.sampled_from(sorted(LAYOUTS)),
     digits=st.sampled_from(sorted(DIGITS)),
     noise=st.lists(st.sampled_from(NOISE), max_size=4),

@@ -8,6 +8,7 @@ Layouts: the composed layouts of tests/test_languages.py, one per language.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -75,7 +76,7 @@ COINS = ["BTC", "ETH", "SOL", "DOGE", "LINK"]
 
 
 @st.composite
-def signals(draw: st.DrawFn) -> dict[str, Any]:
+def signals(draw: st.DrawFn, coins: Sequence[str] = COINS) -> dict[str, Any]:
     """A call: side, entry, two targets in order and a stop on the other side; whole numbers, or prices with
     two or four decimals (never three: "1,345" is a thousands group or a decimal, decided by the message)."""
     long = draw(st.booleans())
@@ -88,7 +89,7 @@ def signals(draw: st.DrawFn) -> dict[str, Any]:
         step = (entry / 20).quantize(Decimal(1).scaleb(-places))
     sign = 1 if long else -1
     return {
-        "coin": draw(st.sampled_from(COINS)),
+        "coin": draw(st.sampled_from(list(coins))),
         "long": long,
         "entry": entry,
         "targets": [entry + sign * step, entry + sign * 2 * step],
@@ -96,12 +97,22 @@ def signals(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-def render(signal: dict[str, Any], lang: str, digits: str = "ascii", noise: list[str] | None = None) -> str:
-    layout, long_word, short_word, comma = LAYOUTS[lang]
+def render(
+    signal: dict[str, Any],
+    lang: str,
+    digits: str = "ascii",
+    noise: list[str] | None = None,
+    *,
+    layouts: Mapping[str, tuple[str, str, str, bool]] | None = None,
+    digit_tables: Mapping[str, dict[int, str]] | None = None,
+) -> str:
+    """The signal written in `lang`'s layout (of `layouts`, default LAYOUTS) with `digits` and noise."""
+    layout, long_word, short_word, comma = (layouts or LAYOUTS)[lang]
+    table = (digit_tables or DIGITS)[digits]
 
     def written(value: Decimal) -> str:
         text = format(value, "f")
-        return (text.replace(".", ",") if comma else text).translate(DIGITS[digits])
+        return (text.replace(".", ",") if comma else text).translate(table)
 
     text = layout.format(
         coin=signal["coin"],
