@@ -9,14 +9,9 @@ import pytest
 
 from parser import read_message
 from parser.models import Chatter, Refusal, Signal
+from tests.test_parser_reading import signal
 
 D = Decimal
-
-
-def signal(text: str) -> Signal:
-    reading = read_message(text)
-    assert isinstance(reading, Signal), reading
-    return reading
 
 
 @pytest.mark.parametrize(

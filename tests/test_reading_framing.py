@@ -9,15 +9,10 @@ from decimal import Decimal
 import pytest
 
 from parser import read_message
-from parser.models import Chatter, MoveStop, Refusal, Side, Signal
+from parser.models import Chatter, MoveStop, Refusal, Side
+from tests.test_parser_reading import signal
 
 D = Decimal
-
-
-def signal(text: str) -> Signal:
-    reading = read_message(text)
-    assert isinstance(reading, Signal), reading
-    return reading
 
 
 @pytest.mark.parametrize(
